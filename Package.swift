@@ -1,0 +1,45 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Every layer of DESIGN.md §2 is its own target, so the compiler enforces the direction of dependencies:
+// C bridges ← Tensor ← Checkpoint ← Models …; Distributed stands on CMPI alone.
+let package = Package(
+    name: "SoftPrompt",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "softprompt", targets: ["softprompt"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    ],
+    targets: [
+        // C bridges
+        .systemLibrary(name: "COpenMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .target(name: "CMPI", dependencies: ["COpenMPI"]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+
+        // Layers
+        .target(name: "SoftPromptTensor", dependencies: [
+            "CBLAS",
+            .product(name: "RealModule", package: "swift-numerics"),
+        ]),
+        .target(name: "SoftPromptCheckpoint", dependencies: ["SoftPromptTensor"]),
+        .target(name: "SoftPromptDistributed", dependencies: ["CMPI"]),
+
+        // The CLI
+        .executableTarget(name: "softprompt", dependencies: [
+            "SoftPromptTensor", "SoftPromptCheckpoint", "SoftPromptDistributed",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // One test target per layer
+        .testTarget(name: "SoftPromptTensorTests", dependencies: ["SoftPromptTensor"]),
+        .testTarget(name: "SoftPromptCheckpointTests", dependencies: ["SoftPromptCheckpoint"]),
+        .testTarget(name: "SoftPromptDistributedTests", dependencies: ["SoftPromptDistributed"]),
+    ]
+)

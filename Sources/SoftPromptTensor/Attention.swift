@@ -1,0 +1,114 @@
+import RealModule
+
+/// The sizes of one scaled dot-product attention call.
+public struct AttentionShape: Sendable, Equatable {
+    public var batch: Int
+    public var heads: Int
+    public var queryLength: Int
+    public var keyLength: Int
+    public var headDim: Int
+    /// Multiplies q·k: 1/√headDim for BERT, 1 for T5 (which folds it into its weights).
+    public var scale: Double
+    /// Masks key j for query i when j > i (T5's decoder self-attention).
+    public var causal: Bool
+
+    public init(batch: Int, heads: Int, queryLength: Int, keyLength: Int, headDim: Int,
+                scale: Double, causal: Bool = false) {
+        self.batch = batch
+        self.heads = heads
+        self.queryLength = queryLength
+        self.keyLength = keyLength
+        self.headDim = headDim
+        self.scale = scale
+        self.causal = causal
+    }
+
+    public var width: Int { heads * headDim }
+    /// Elements of the cached probabilities (B,H,Tq,Tk).
+    public var probabilityCount: Int { batch * heads * queryLength * keyLength }
+}
+
+/// Multi-head attention over projected inputs.
+/// q (B,Tq,·) with head h in columns h·Dh ..< (h+1)·Dh and row stride `qStride` (so a fused QKV buffer works);
+/// k, v (B,Tk,·) likewise; out (B,Tq,H·Dh); probs (B,H,Tq,Tk) cached for the backward.
+/// keyMask (B,Tk) is added to every query's scores (0 keep, large negative drop); positionBias (H,Tq,Tk) is
+/// added as well (T5's relative bias, shared over the batch).
+@inlinable
+public func attentionForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, probs: UnsafeMutablePointer<S>,
+                                              q: UnsafePointer<S>, qStride: Int,
+                                              k: UnsafePointer<S>, kStride: Int,
+                                              v: UnsafePointer<S>, vStride: Int,
+                                              keyMask: UnsafePointer<S>?, positionBias: UnsafePointer<S>?,
+                                              shape: AttentionShape) {
+    let (tq, tk, dh, width) = (shape.queryLength, shape.keyLength, shape.headDim, shape.width)
+    let scale = S(shape.scale)
+    for b in 0..<shape.batch {
+        for h in 0..<shape.heads {
+            let p = probs + (b * shape.heads + h) * tq * tk
+            let qh = q + b * tq * qStride + h * dh
+            let kh = k + b * tk * kStride + h * dh
+            let vh = v + b * tk * vStride + h * dh
+            // scores (Tq,Tk) = scale · q_h · k_hᵀ
+            gemm(transposeB: true, m: tq, n: tk, k: dh, alpha: scale,
+                 a: qh, lda: qStride, b: kh, ldb: kStride, c: p, ldc: tk)
+            for i in 0..<tq {
+                let row = p + i * tk
+                if let keyMask {
+                    let mask = keyMask + b * tk
+                    for j in 0..<tk { row[j] += mask[j] }
+                }
+                if let positionBias {
+                    let bias = positionBias + (h * tq + i) * tk
+                    for j in 0..<tk { row[j] += bias[j] }
+                }
+                if shape.causal && i + 1 < tk {
+                    (row + i + 1).update(repeating: -S.infinity, count: tk - i - 1)
+                }
+                softmaxRow(row, row, tk)
+            }
+            // out_h (Tq,Dh) = probs · v_h
+            gemm(m: tq, n: dh, k: tk, a: p, lda: tk, b: vh, ldb: vStride,
+                 c: out + b * tq * width + h * dh, ldc: width)
+        }
+    }
+}
+
+/// dq, dk, dv (laid out like q, k, v) += their gradients from dout (B,Tq,H·Dh), using the cached probs.
+/// dscores (Tq,Tk) is scratch.
+@inlinable
+public func attentionBackward<S: KernelScalar>(dq: UnsafeMutablePointer<S>, dk: UnsafeMutablePointer<S>,
+                                               dv: UnsafeMutablePointer<S>, dout: UnsafePointer<S>,
+                                               probs: UnsafePointer<S>,
+                                               q: UnsafePointer<S>, qStride: Int,
+                                               k: UnsafePointer<S>, kStride: Int,
+                                               v: UnsafePointer<S>, vStride: Int,
+                                               dscores: UnsafeMutablePointer<S>, shape: AttentionShape) {
+    let (tq, tk, dh, width) = (shape.queryLength, shape.keyLength, shape.headDim, shape.width)
+    let scale = S(shape.scale)
+    for b in 0..<shape.batch {
+        for h in 0..<shape.heads {
+            let p = probs + (b * shape.heads + h) * tq * tk
+            let qh = q + b * tq * qStride + h * dh, dqh = dq + b * tq * qStride + h * dh
+            let kh = k + b * tk * kStride + h * dh, dkh = dk + b * tk * kStride + h * dh
+            let vh = v + b * tk * vStride + h * dh, dvh = dv + b * tk * vStride + h * dh
+            let douth = dout + b * tq * width + h * dh
+            // dprobs (Tq,Tk) = dout_h · v_hᵀ;  dv_h += probsᵀ · dout_h
+            gemm(transposeB: true, m: tq, n: tk, k: dh, a: douth, lda: width, b: vh, ldb: vStride,
+                 c: dscores, ldc: tk)
+            gemm(transposeA: true, m: tk, n: dh, k: tq, a: p, lda: tk, b: douth, ldb: width,
+                 beta: 1, c: dvh, ldc: vStride)
+            // softmax backward in place: dscores = probs · (dprobs − Σ dprobs·probs); masked entries have probs 0
+            for i in 0..<tq {
+                let pr = p + i * tk, ds = dscores + i * tk
+                var dot: S = 0
+                for j in 0..<tk { dot += ds[j] * pr[j] }
+                for j in 0..<tk { ds[j] = pr[j] * (ds[j] - dot) }
+            }
+            // dq_h += scale · dscores · k_h;  dk_h += scale · dscoresᵀ · q_h
+            gemm(m: tq, n: dh, k: tk, alpha: scale, a: dscores, lda: tk, b: kh, ldb: kStride,
+                 beta: 1, c: dqh, ldc: qStride)
+            gemm(transposeA: true, m: tk, n: dh, k: tq, alpha: scale, a: dscores, lda: tk, b: qh, ldb: qStride,
+                 beta: 1, c: dkh, ldc: kStride)
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import RealModule
+
+/// Row-wise softmax: inp (N,C), out (N,C). A row whose entries are all −∞ (fully masked) gives zeros, not NaN.
+@inlinable
+public func softmaxForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, inp: UnsafePointer<S>,
+                                            rows: Int, cols: Int) {
+    for r in 0..<rows { softmaxRow(out + r * cols, inp + r * cols, cols) }
+}
+
+/// One row of softmax, in place allowed (out == inp).
+@inlinable
+public func softmaxRow<S: KernelScalar>(_ y: UnsafeMutablePointer<S>, _ x: UnsafePointer<S>, _ cols: Int) {
+    var maxValue = -S.infinity
+    for c in 0..<cols where x[c] > maxValue { maxValue = x[c] }
+    if maxValue == -S.infinity {
+        y.update(repeating: 0, count: cols)
+        return
+    }
+    var sum: S = 0
+    for c in 0..<cols {
+        let e = S.exp(x[c] - maxValue)
+        y[c] = e
+        sum += e
+    }
+    let inv = 1 / sum
+    for c in 0..<cols { y[c] *= inv }
+}
+
+/// dinp (N,C) += out · (dout − Σ dout·out), from the cached softmax output.
+@inlinable
+public func softmaxBackward<S: KernelScalar>(dinp: UnsafeMutablePointer<S>, dout: UnsafePointer<S>,
+                                             out: UnsafePointer<S>, rows: Int, cols: Int) {
+    for r in 0..<rows {
+        let y = out + r * cols, dy = dout + r * cols, dx = dinp + r * cols
+        var dot: S = 0
+        for c in 0..<cols { dot += dy[c] * y[c] }
+        for c in 0..<cols { dx[c] += y[c] * (dy[c] - dot) }
+    }
+}
