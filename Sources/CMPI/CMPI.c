@@ -13,4 +13,4 @@ MPI_Errhandler cmpi_errors_return(void) { return MPI_ERRORS_RETURN; }
 void *cmpi_in_place(void) { return MPI_IN_PLACE; }
 int cmpi_success(void) { return MPI_SUCCESS; }
 int cmpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
-int cmpi_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
+int cmpi_thread_serialized(void) { return MPI_THREAD_SERIALIZED; }

@@ -18,6 +18,6 @@ MPI_Errhandler cmpi_errors_return(void);
 void *cmpi_in_place(void);
 int cmpi_success(void);
 int cmpi_max_error_string(void);
-int cmpi_thread_funneled(void);
+int cmpi_thread_serialized(void);
 
 #endif

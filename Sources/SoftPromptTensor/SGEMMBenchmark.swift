@@ -1,0 +1,34 @@
+import Foundation
+
+/// Measures this machine's one-thread sgemm rate: the denominator of every MFU figure SoftPrompt reports.
+public enum SGEMMBenchmark {
+    public struct Result: Sendable {
+        public let m: Int, n: Int, k: Int
+        public let repeats: Int
+        public let bestSeconds: Double
+        public let medianSeconds: Double
+        public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
+        public var bestGFLOPS: Double { flops / bestSeconds / 1e9 }
+        public var medianGFLOPS: Double { flops / medianSeconds / 1e9 }
+    }
+
+    /// Times C = A·Bᵀ (the layout of a linear layer) after one warm-up call; BLAS must already be on one thread.
+    public static func measure(m: Int, n: Int, k: Int, repeats: Int) -> Result {
+        let a = Tensor(zeros: [m, k]), b = Tensor(zeros: [n, k]), c = Tensor(zeros: [m, n])
+        var rng = RandomStream(seed: 1)
+        rng.fillUniform(a.buffer, low: -1, high: 1)
+        rng.fillUniform(b.buffer, low: -1, high: 1)
+        func run() {
+            gemm(transposeB: true, m: m, n: n, k: k, a: a.pointer, lda: k, b: b.pointer, ldb: k, c: c.pointer, ldc: n)
+        }
+        run()
+        var times: [Double] = []
+        for _ in 0..<max(1, repeats) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            run()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        times.sort()
+        return Result(m: m, n: n, k: k, repeats: times.count, bestSeconds: times[0], medianSeconds: times[times.count / 2])
+    }
+}

