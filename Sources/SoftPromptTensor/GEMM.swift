@@ -24,3 +24,23 @@ public enum BLAS {
     /// The number of threads OpenBLAS will use.
     public static var threadCount: Int { Int(openblas_get_num_threads()) }
 }
+
+extension BLAS {
+    /// The kernel family OpenBLAS picked at load time, e.g. "Haswell", "SkylakeX", "Prescott".
+    public static var coreName: String { String(cString: openblas_get_corename()) }
+
+    /// A faster OpenBLAS core type than the one in use, when this CPU has one; nil when the choice is already good.
+    ///
+    /// Debian 12's OpenBLAS (0.3.21) does not recognise recent Intel server CPUs and falls back to its
+    /// generic SSE3 "Prescott" kernels: 4–5× slower sgemm than the AVX-512 ones the CPU can run. The core type
+    /// is read from OPENBLAS_CORETYPE when the library loads, so the fix has to be an environment variable
+    /// set before the process starts (see the CLI's start-up).
+    public static func fasterCoreType(cpuFlags: Set<String>, current: String) -> String? {
+        let generic: Set<String> = ["prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "katmai",
+                                    "coppermine", "northwood", "banias", "sandybridge", "unknown"]
+        guard generic.contains(current.lowercased()) else { return nil }
+        if cpuFlags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"]) { return "SkylakeX" }
+        if cpuFlags.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }
+        return nil
+    }
+}

@@ -33,20 +33,19 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        SoftPrompt.prepareProcess()
         guard let (m, n, k) = parsedShape else { return }
         let result = SGEMMBenchmark.measure(m: m, n: n, k: k, repeats: repeats)
         if json {
             let object: [String: Any] = [
-                "benchmark": "sgemm", "m": m, "n": n, "k": k, "repeats": result.repeats, "blas_threads": BLAS.threadCount,
+                "benchmark": "sgemm", "m": m, "n": n, "k": k, "repeats": result.repeats, "blas_threads": BLAS.threadCount, "blas_core": BLAS.coreName,
                 "best_seconds": result.bestSeconds, "median_seconds": result.medianSeconds,
                 "best_gflops": result.bestGFLOPS, "median_gflops": result.medianGFLOPS,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print(String(format: "sgemm %d×%d×%d, %d BLAS thread: best %.1f GFLOP/s, median %.1f GFLOP/s (%d repeats)",
-                         m, n, k, BLAS.threadCount, result.bestGFLOPS, result.medianGFLOPS, result.repeats))
+            print(String(format: "sgemm %d×%d×%d, %d BLAS thread, OpenBLAS core %@: best %.1f GFLOP/s, median %.1f GFLOP/s (%d repeats)",
+                         m, n, k, BLAS.threadCount, BLAS.coreName, result.bestGFLOPS, result.medianGFLOPS, result.repeats))
         }
     }
 }

@@ -15,7 +15,6 @@ struct Inspect: ParsableCommand {
     var json = false
 
     func run() throws {
-        SoftPrompt.prepareProcess()
         let directory = try ModelDirectory(try ModelLocator.resolve(model))
         let summary = try directory.summary()
         let weights = try SafetensorsFile(url: directory.weightsURL)
@@ -57,7 +56,7 @@ struct Inspect: ParsableCommand {
             ("hidden", "d=\(summary.hiddenSize), \(summary.heads) heads, feed-forward \(summary.feedForwardSize)"),
             ("vocabulary", "\(summary.vocabularySize)"),
             ("tensors", "\(weights.entries.count) (\(dtypes.joined(separator: ", ")))"),
-            ("parameters", "\(parameters.formatted(.number.grouping(.always))) (\(String(format: "%.1f", Double(parameters) / 1e6))M)"),
+            ("parameters", "\(groupedThousands(parameters)) (\(String(format: "%.1f", Double(parameters) / 1e6))M)"),
         ]
         if ranks > 1 { lines.append(("ranks", "\(ranks), each mapped the weights and counted the same parameters")) }
         for (key, value) in lines { print(key.padding(toLength: 12, withPad: " ", startingAt: 0) + value) }
@@ -74,4 +73,15 @@ enum InspectError: Error, CustomStringConvertible {
                 + "they do not see the same model file"
         }
     }
+}
+
+/// 22713216 → "22,713,216".
+func groupedThousands(_ value: Int) -> String {
+    let digits = String(value.magnitude)
+    var out = ""
+    for (i, ch) in digits.enumerated() {
+        if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+        out.append(ch)
+    }
+    return value < 0 ? "-" + out : out
 }

@@ -12,7 +12,6 @@ struct SelfTest: ParsableCommand {
     var count = 1000
 
     func run() throws {
-        SoftPrompt.prepareProcess()
         let mpi = try MPIRuntime.shared()
         let communicator = MPICommunicator(runtime: mpi)
         let (rank, size) = (mpi.rank, mpi.size)

@@ -12,8 +12,9 @@ struct SoftPrompt: ParsableCommand {
             """,
         subcommands: [Inspect.self, Bench.self, SelfTest.self])
 
-    /// Process-wide settings every command relies on, applied before it runs.
-    static func prepareProcess() {
-        BLAS.useOneThread()
+    static func main() {
+        ProcessStart.selectFastBLASKernels()
+        ProcessStart.configure()
+        main(nil)
     }
 }

@@ -21,4 +21,13 @@ import Testing
         BLAS.useOneThread()
         #expect(BLAS.threadCount == 1)
     }
+
+    @Test func genericOpenBLASKernelsAreReplacedOnCPUsWithFasterOnes() {
+        let avx512: Set = ["avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"]
+        #expect(BLAS.fasterCoreType(cpuFlags: avx512, current: "Prescott") == "SkylakeX")
+        #expect(BLAS.fasterCoreType(cpuFlags: ["avx2", "fma"], current: "Prescott") == "Haswell")
+        #expect(BLAS.fasterCoreType(cpuFlags: ["sse3"], current: "Prescott") == nil)
+        #expect(BLAS.fasterCoreType(cpuFlags: avx512, current: "SkylakeX") == nil)
+        #expect(BLAS.fasterCoreType(cpuFlags: avx512, current: "Zen") == nil)
+    }
 }

@@ -1,0 +1,34 @@
+import Foundation
+import SoftPromptTensor
+
+/// Settings that have to be in place before any command runs.
+enum ProcessStart {
+    /// Re-executes this process with OPENBLAS_CORETYPE set when OpenBLAS fell back to generic kernels on a CPU
+    /// that has fast ones (see `BLAS.fasterCoreType`). The variable is honoured only at library load, hence the
+    /// exec; a value the user set is never overridden, and the exec happens at most once.
+    static func selectFastBLASKernels() {
+        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil,
+              let flags = cpuFlags(),
+              let better = BLAS.fasterCoreType(cpuFlags: flags, current: BLAS.coreName) else { return }
+        setenv("OPENBLAS_CORETYPE", better, 1)
+        let arguments = CommandLine.arguments
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
+        argv.append(nil)
+        execv("/proc/self/exe", argv)
+        // exec failed: carry on with the slower kernels rather than not at all.
+        unsetenv("OPENBLAS_CORETYPE")
+    }
+
+    /// The CPU feature flags from /proc/cpuinfo (Linux); nil elsewhere.
+    private static func cpuFlags() -> Set<String>? {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+              let colon = line.firstIndex(of: ":") else { return nil }
+        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
+    }
+
+    /// One BLAS thread per process: ranks are the parallelism.
+    static func configure() {
+        BLAS.useOneThread()
+    }
+}
