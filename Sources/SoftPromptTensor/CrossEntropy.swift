@@ -14,21 +14,12 @@ public func crossEntropyForward<S: KernelScalar>(probs: UnsafeMutablePointer<S>,
     var total: Double = 0
     var counted = 0
     for r in 0..<rows {
-        let x = logits + r * classes, p = probs + r * classes
-        var maxValue = -S.infinity
-        for c in 0..<classes where x[c] > maxValue { maxValue = x[c] }
-        var sum: S = 0
-        for c in 0..<classes {
-            let e = S.exp(x[c] - maxValue)
-            p[c] = e
-            sum += e
-        }
-        let inv = 1 / sum
-        for c in 0..<classes { p[c] *= inv }
+        let x = logits + r * classes
+        let logSumExp = softmaxRow(probs + r * classes, x, classes)
         let t = targets[r]
         if t == ignoreIndex { continue }
         // loss = logsumexp(x) − x[t], from the logits rather than log(p): tiny probabilities keep their precision.
-        total += Double(S.log(sum) + maxValue - x[Int(t)])
+        total += Double(logSumExp - x[Int(t)])
         counted += 1
     }
     return (counted == 0 ? 0 : S(total / Double(counted)), counted)

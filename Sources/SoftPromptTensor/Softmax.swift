@@ -7,14 +7,15 @@ public func softmaxForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, inp: U
     for r in 0..<rows { softmaxRow(out + r * cols, inp + r * cols, cols) }
 }
 
-/// One row of softmax, in place allowed (out == inp).
-@inlinable
-public func softmaxRow<S: KernelScalar>(_ y: UnsafeMutablePointer<S>, _ x: UnsafePointer<S>, _ cols: Int) {
+/// One row of softmax, in place allowed (out == inp). Returns log Σ exp(x), which cross-entropy needs
+/// (−∞ for a fully masked row).
+@inlinable @discardableResult
+public func softmaxRow<S: KernelScalar>(_ y: UnsafeMutablePointer<S>, _ x: UnsafePointer<S>, _ cols: Int) -> S {
     var maxValue = -S.infinity
     for c in 0..<cols where x[c] > maxValue { maxValue = x[c] }
     if maxValue == -S.infinity {
         y.update(repeating: 0, count: cols)
-        return
+        return -S.infinity
     }
     var sum: S = 0
     for c in 0..<cols {
@@ -24,6 +25,7 @@ public func softmaxRow<S: KernelScalar>(_ y: UnsafeMutablePointer<S>, _ x: Unsaf
     }
     let inv = 1 / sum
     for c in 0..<cols { y[c] *= inv }
+    return maxValue + S.log(sum)
 }
 
 /// dinp (N,C) += out · (dout − Σ dout·out), from the cached softmax output.
