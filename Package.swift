@@ -28,18 +28,28 @@ let package = Package(
             .product(name: "RealModule", package: "swift-numerics"),
         ]),
         .target(name: "SoftPromptCheckpoint", dependencies: ["SoftPromptTensor"]),
+        .target(name: "SoftPromptTokenizers"),
+        .target(name: "SoftPromptModels", dependencies: ["SoftPromptTensor", "SoftPromptCheckpoint"]),
         .target(name: "SoftPromptDistributed", dependencies: ["CMPI"]),
 
         // The CLI
         .executableTarget(name: "softprompt", dependencies: [
-            "SoftPromptTensor", "SoftPromptCheckpoint", "SoftPromptDistributed",
+            "SoftPromptTensor", "SoftPromptCheckpoint", "SoftPromptDistributed", "SoftPromptTokenizers",
+            "SoftPromptModels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Helpers shared by the test targets (finite differences, fixtures); never linked into the product.
+        .target(name: "SoftPromptTestSupport", dependencies: ["SoftPromptTensor"], path: "Tests/SoftPromptTestSupport"),
+
         // One test target per layer
-        .testTarget(name: "SoftPromptTensorTests", dependencies: ["SoftPromptTensor"]),
+        .testTarget(name: "SoftPromptTensorTests", dependencies: ["SoftPromptTensor", "SoftPromptTestSupport"]),
         .testTarget(name: "SoftPromptCheckpointTests", dependencies: ["SoftPromptCheckpoint"]),
         .testTarget(name: "SoftPromptDistributedTests", dependencies: ["SoftPromptDistributed"]),
+        .testTarget(name: "SoftPromptTokenizersTests", dependencies: ["SoftPromptTokenizers"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "SoftPromptModelsTests", dependencies: ["SoftPromptModels", "SoftPromptCheckpoint", "SoftPromptTestSupport"],
+                    resources: [.copy("Fixtures")]),
     ]
 )

@@ -22,16 +22,9 @@ public struct ModelDirectory: Sendable {
     /// The architecture-independent facts `softprompt inspect` prints.
     public func summary() throws(ModelDirectoryError) -> ModelSummary {
         let path = configURL.path
-        let data: Data
-        do { data = try Data(contentsOf: configURL) } catch { throw .unreadable(path, "\(error)") }
         let config: ConfigFields
-        do {
-            config = try JSONDecoder().decode(ConfigFields.self, from: data)
-        } catch let DecodingError.typeMismatch(type, context), let DecodingError.valueNotFound(type, context) {
-            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw .invalidConfig(path, "field \"\(field)\" must be \(type == Int.self ? "an integer" : "\(type)")")
-        } catch {
-            throw .invalidConfig(path, "not a JSON object (\(error))")
+        do { config = try ConfigFile.decode(ConfigFields.self, from: configURL) } catch {
+            throw .invalidConfig(path, error.problem)
         }
         func required(_ values: [(String, Int?)]) throws(ModelDirectoryError) -> Int {
             for (_, value) in values { if let value { return value } }

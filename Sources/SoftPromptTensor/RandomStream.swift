@@ -70,11 +70,10 @@ public struct RandomStream: RandomNumberGenerator, Sendable, Equatable, Codable 
 
     /// Inverted dropout mask: each entry is 0 with probability `p`, else 1/(1−p), so that mask ⊙ x keeps
     /// the expectation of x. `p` must be in [0, 1).
-    public mutating func fillDropoutMask(_ buffer: UnsafeMutableBufferPointer<Float>, p: Float) {
+    public mutating func fillDropoutMask<T: BinaryFloatingPoint>(_ buffer: UnsafeMutableBufferPointer<T>, p: Double) {
         precondition(p >= 0 && p < 1, "dropout probability \(p) outside [0, 1)")
-        let keep = 1 / (1 - p)
-        let threshold = Double(p)
-        for i in buffer.indices { buffer[i] = nextUniform() < threshold ? 0 : keep }
+        let keep = T(1 / (1 - p))
+        for i in buffer.indices { buffer[i] = nextUniform() < p ? 0 : keep }
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import SoftPromptTensor
+import SoftPromptTestSupport
 import Testing
 
 /// One configuration of the attention kernel under test.

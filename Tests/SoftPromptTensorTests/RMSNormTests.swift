@@ -1,4 +1,5 @@
 import SoftPromptTensor
+import SoftPromptTestSupport
 import Testing
 
 @Suite struct RMSNormTests {

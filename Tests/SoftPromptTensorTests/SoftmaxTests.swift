@@ -1,5 +1,6 @@
 import Foundation
 import SoftPromptTensor
+import SoftPromptTestSupport
 import Testing
 
 @Suite struct SoftmaxTests {

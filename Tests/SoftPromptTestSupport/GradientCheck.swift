@@ -1,13 +1,13 @@
 import SoftPromptTensor
 
 /// Deterministic test data.
-func randomValues(_ count: Int, seed: UInt64, scale: Double = 1) -> [Double] {
+public func randomValues(_ count: Int, seed: UInt64, scale: Double = 1) -> [Double] {
     var rng = RandomStream(seed: seed)
     return (0..<count).map { _ in scale * rng.nextNormal() }
 }
 
 /// The relative error ‖a − b‖₂ / ‖b‖₂ (‖a‖₂ when b is zero).
-func relativeError(_ a: [Double], _ b: [Double]) -> Double {
+public func relativeError(_ a: [Double], _ b: [Double]) -> Double {
     precondition(a.count == b.count)
     var diff = 0.0, norm = 0.0, normA = 0.0
     for i in a.indices {
@@ -23,7 +23,7 @@ func relativeError(_ a: [Double], _ b: [Double]) -> Double {
 /// the way ggml's test-backend-ops grad mode does: the loss is L = Σ w ⊙ forward(x) for a fixed random w, so
 /// backward(dout = w) must equal ∂L/∂x. The gradient buffer starts with random values, which the backward
 /// must add to, not overwrite. Returns the relative error.
-func finiteDifferenceError(input: [Double], outputCount: Int, seed: UInt64 = 7, step: Double = 1e-5,
+public func finiteDifferenceError(input: [Double], outputCount: Int, seed: UInt64 = 7, step: Double = 1e-5,
                            forward: (UnsafePointer<Double>, UnsafeMutablePointer<Double>) -> Void,
                            backward: (_ dout: UnsafePointer<Double>, _ input: UnsafePointer<Double>,
                                       _ dinput: UnsafeMutablePointer<Double>) -> Void) -> Double {
@@ -60,12 +60,12 @@ func finiteDifferenceError(input: [Double], outputCount: Int, seed: UInt64 = 7, 
 }
 
 /// The gradient-check bar of the kernels: Float64 kernels against Float64 central differences.
-let gradientTolerance = 1e-6
+public let gradientTolerance = 1e-6
 
 extension Array where Element == Double {
-    var floats: [Float] { map(Float.init) }
+    public var floats: [Float] { map(Float.init) }
 }
 
 extension Array where Element == Float {
-    var doubles: [Double] { map(Double.init) }
+    public var doubles: [Double] { map(Double.init) }
 }

@@ -1,0 +1,64 @@
+import SoftPromptTensor
+
+/// Everything one forward/backward of a (B,T) batch needs, allocated once for the largest (B,T) seen and reused,
+/// so a training step allocates nothing. Only what input gradients need is cached per layer (DESIGN.md §3):
+/// q, k, v and the attention probabilities, the LayerNorm inputs with their mean/rstd, the FFN pre-activation.
+final class BertActivations<S: KernelScalar> {
+    let rows: Int, batch: Int, length: Int  // rows = B·T
+    struct Layer {
+        let q, k, v: Buffer<S>                 // (N,d)
+        let probs: Buffer<S>                   // (B,H,T,T)
+        let attentionSum: Buffer<S>            // (N,d) input of the attention LayerNorm
+        let attentionMean, attentionRstd: Buffer<S>  // (N)
+        let preActivation: Buffer<S>           // (N,F)
+        let outputSum: Buffer<S>               // (N,d) input of the output LayerNorm
+        let outputMean, outputRstd: Buffer<S>  // (N)
+        let attentionDropMask, outputDropMask: Buffer<S>?  // (N,d) when dropout is on
+    }
+    let layers: [Layer]
+    let embeddingSum: Buffer<S>                // (N,d)
+    let embeddingMean, embeddingRstd: Buffer<S>
+    let embeddingDropMask: Buffer<S>?
+    let keyMask: Buffer<S>                     // (B,T) additive
+    // Forward scratch
+    let stream: Buffer<S>                      // (N,d) the residual stream; holds the last hidden state at the end
+    let context, normed: Buffer<S>             // (N,d)
+    let activated: Buffer<S>                   // (N,F)
+    // Backward scratch
+    let dStream, dSum, dNormed, dContext, dq, dk, dv: Buffer<S>  // (N,d)
+    let dActivated, dPreActivation: Buffer<S>  // (N,F)
+    let dScores: Buffer<S>                     // (T,T)
+
+    init(config c: BertConfig, batch: Int, length: Int, dropout: Bool) {
+        let rows = batch * length
+        self.batch = batch
+        self.length = length
+        self.rows = rows
+        let nd = rows * c.hiddenSize, nf = rows * c.intermediateSize
+        layers = (0..<c.layers).map { _ in
+            Layer(q: Buffer(nd), k: Buffer(nd), v: Buffer(nd), probs: Buffer(batch * c.heads * length * length),
+                  attentionSum: Buffer(nd), attentionMean: Buffer(rows), attentionRstd: Buffer(rows),
+                  preActivation: Buffer(nf), outputSum: Buffer(nd), outputMean: Buffer(rows), outputRstd: Buffer(rows),
+                  attentionDropMask: dropout ? Buffer(nd) : nil, outputDropMask: dropout ? Buffer(nd) : nil)
+        }
+        embeddingSum = Buffer(nd)
+        embeddingMean = Buffer(rows)
+        embeddingRstd = Buffer(rows)
+        embeddingDropMask = dropout ? Buffer(nd) : nil
+        keyMask = Buffer(rows)
+        stream = Buffer(nd)
+        context = Buffer(nd)
+        normed = Buffer(nd)
+        activated = Buffer(nf)
+        dStream = Buffer(nd)
+        dSum = Buffer(nd)
+        dNormed = Buffer(nd)
+        dContext = Buffer(nd)
+        dq = Buffer(nd)
+        dk = Buffer(nd)
+        dv = Buffer(nd)
+        dActivated = Buffer(nf)
+        dPreActivation = Buffer(nf)
+        dScores = Buffer(length * length)
+    }
+}

@@ -1,0 +1,236 @@
+import Foundation
+import SoftPromptCheckpoint
+import SoftPromptTensor
+
+/// Dropout inside the frozen network: off unless asked for (`--backbone-dropout`). Seeded, so a step can be
+/// replayed; the stream advances with every forward.
+public struct BackboneDropout: Sendable {
+    public var probability: Double
+    public var random: RandomStream
+    public init(probability: Double, random: RandomStream) {
+        self.probability = probability
+        self.random = random
+    }
+}
+
+/// A frozen BERT encoder: forward from input embeddings to the last hidden state, and a backward that returns
+/// the gradient with respect to the input embeddings only (llm.c style: a flat list of layer calls, reversed).
+///
+/// Generic over the scalar so the very same code runs in Float32 for training and in Float64 for the
+/// finite-difference check of the whole encoder; `BertModel` is the Float32 one.
+public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
+    public let config: BertConfig
+    public var dropout: BackboneDropout?
+    private let store: WeightStore<S>
+    private let embeddings: BertEmbeddingWeights<S>
+    private let layerWeights: [BertLayerWeights<S>]
+    private var activations: BertActivations<S>?
+    private var current: (batch: Int, length: Int)?
+
+    public init(config: BertConfig, weights: SafetensorsFile) throws {
+        self.config = config
+        let store = WeightStore<S>(file: weights, prefixes: ["bert.", "model."])
+        self.store = store
+        embeddings = try store.bertEmbeddings(config)
+        layerWeights = try (0..<config.layers).map { try store.bertLayer($0, config) }
+    }
+
+    /// Loads `config.json` and `model.safetensors` from a Hugging Face model folder.
+    public convenience init(directory: ModelDirectory) throws {
+        try self.init(config: BertConfig(contentsOf: directory.configURL),
+                      weights: SafetensorsFile(url: directory.weightsURL))
+    }
+
+    /// out (count,d) = word embeddings of ids; ids outside the vocabulary are an error.
+    public func embedTokens(ids: UnsafePointer<Int32>, count: Int, into out: UnsafeMutablePointer<S>) throws {
+        for i in 0..<count where ids[i] < 0 || Int(ids[i]) >= config.vocabularySize {
+            throw BertInputError.tokenOutOfVocabulary(id: Int(ids[i]), vocabularySize: config.vocabularySize)
+        }
+        embeddingForward(out: out, ids: ids, table: embeddings.word, rows: count, width: config.hiddenSize)
+    }
+
+    /// inputsEmbeds (B,T,d), typeIds (B,T), attentionMask (B,T) of 0/1 → last hidden state (B,T,d), valid until
+    /// the next forward. Positions are 0…T−1 in every row (PEFT's placement puts the prompt at 0…n−1).
+    public func forward(inputsEmbeds: UnsafePointer<S>, typeIds: UnsafePointer<Int32>,
+                        attentionMask: UnsafePointer<Int32>, batch: Int, length: Int) throws -> UnsafePointer<S> {
+        guard length <= config.maxPositions else {
+            throw BertInputError.sequenceTooLong(length: length, maxPositions: config.maxPositions)
+        }
+        for i in 0..<batch * length where typeIds[i] < 0 || Int(typeIds[i]) >= config.typeVocabularySize {
+            throw BertInputError.tokenTypeOutOfRange(typeIds[i], types: config.typeVocabularySize)
+        }
+        let a = arena(batch: batch, length: length)
+        let d = config.hiddenSize, f = config.intermediateSize, n = batch * length
+        let eps = S(config.layerNormEps)
+        let drop = dropout.map { $0.probability > 0 } ?? false
+
+        for i in 0..<n { a.keyMask.pointer[i] = attentionMask[i] != 0 ? 0 : -S.infinity }
+
+        // Embeddings: LN(inputs_embeds + position + token type), then dropout.
+        let sum = a.embeddingSum.pointer
+        for b in 0..<batch {
+            for t in 0..<length {
+                let row = b * length + t
+                let x = inputsEmbeds + row * d, out = sum + row * d
+                let pos = embeddings.position + t * d, type = embeddings.tokenType + Int(typeIds[row]) * d
+                for c in 0..<d { out[c] = x[c] + pos[c] + type[c] }
+            }
+        }
+        layerNormForward(out: a.stream.pointer, mean: a.embeddingMean.pointer, rstd: a.embeddingRstd.pointer,
+                         inp: sum, weight: embeddings.norm, bias: embeddings.normBias, rows: n, cols: d, eps: eps)
+        if drop, let mask = a.embeddingDropMask { applyDropout(a.stream.pointer, mask: mask, count: n * d) }
+
+        let shape = AttentionShape(batch: batch, heads: config.heads, queryLength: length, keyLength: length,
+                                   headDim: config.headDim, scale: 1 / Double(config.headDim).squareRoot())
+        for (w, l) in zip(layerWeights, a.layers) {
+            let x = a.stream.pointer
+            linearForward(out: l.q.pointer, inp: x, weight: w.query, bias: w.queryBias, rows: n, inFeatures: d, outFeatures: d)
+            linearForward(out: l.k.pointer, inp: x, weight: w.key, bias: w.keyBias, rows: n, inFeatures: d, outFeatures: d)
+            linearForward(out: l.v.pointer, inp: x, weight: w.value, bias: w.valueBias, rows: n, inFeatures: d, outFeatures: d)
+            attentionForward(out: a.context.pointer, probs: l.probs.pointer, q: l.q.pointer, qStride: d,
+                             k: l.k.pointer, kStride: d, v: l.v.pointer, vStride: d,
+                             keyMask: a.keyMask.pointer, positionBias: nil, shape: shape)
+            // attentionSum = dropout(context · Woᵀ + bo) + x
+            linearForward(out: l.attentionSum.pointer, inp: a.context.pointer, weight: w.attentionOutput,
+                          bias: w.attentionOutputBias, rows: n, inFeatures: d, outFeatures: d)
+            if drop, let mask = l.attentionDropMask { applyDropout(l.attentionSum.pointer, mask: mask, count: n * d) }
+            add(l.attentionSum.pointer, x, count: n * d)
+            layerNormForward(out: a.normed.pointer, mean: l.attentionMean.pointer, rstd: l.attentionRstd.pointer,
+                             inp: l.attentionSum.pointer, weight: w.attentionNorm, bias: w.attentionNormBias,
+                             rows: n, cols: d, eps: eps)
+            // outputSum = dropout(act(normed · W1ᵀ + b1) · W2ᵀ + b2) + normed
+            linearForward(out: l.preActivation.pointer, inp: a.normed.pointer, weight: w.intermediate,
+                          bias: w.intermediateBias, rows: n, inFeatures: d, outFeatures: f)
+            activationForward(out: a.activated.pointer, inp: l.preActivation.pointer, count: n * f)
+            linearForward(out: l.outputSum.pointer, inp: a.activated.pointer, weight: w.output, bias: w.outputBias,
+                          rows: n, inFeatures: f, outFeatures: d)
+            if drop, let mask = l.outputDropMask { applyDropout(l.outputSum.pointer, mask: mask, count: n * d) }
+            add(l.outputSum.pointer, a.normed.pointer, count: n * d)
+            layerNormForward(out: x, mean: l.outputMean.pointer, rstd: l.outputRstd.pointer, inp: l.outputSum.pointer,
+                             weight: w.outputNorm, bias: w.outputNormBias, rows: n, cols: d, eps: eps)
+        }
+        current = (batch, length)
+        return UnsafePointer(a.stream.pointer)
+    }
+
+    /// dInputsEmbeds (B,T,d) += ∂L/∂inputs_embeds, given dLastHidden (B,T,d) = ∂L/∂(last hidden state) for the
+    /// batch of the latest forward. No weight gradients: the model is frozen.
+    public func backward(dLastHidden: UnsafePointer<S>, dInputsEmbeds: UnsafeMutablePointer<S>) {
+        guard let (batch, length) = current, let a = activations else {
+            preconditionFailure("BertEncoder.backward called before forward")
+        }
+        let d = config.hiddenSize, f = config.intermediateSize, n = batch * length
+        let shape = AttentionShape(batch: batch, heads: config.heads, queryLength: length, keyLength: length,
+                                   headDim: config.headDim, scale: 1 / Double(config.headDim).squareRoot())
+        let drop = dropout.map { $0.probability > 0 } ?? false
+        let dy = a.dStream.pointer  // ∂L/∂(current layer output); becomes ∂L/∂(its input)
+        dy.update(from: dLastHidden, count: n * d)
+
+        for (w, l) in zip(layerWeights, a.layers).reversed() {
+            // Output LayerNorm: dSum = ∂L/∂outputSum
+            a.dSum.zero()
+            layerNormBackward(dinp: a.dSum.pointer, dout: dy, inp: l.outputSum.pointer, mean: l.outputMean.pointer,
+                              rstd: l.outputRstd.pointer, weight: w.outputNorm, rows: n, cols: d)
+            // Residual to `normed`, branch through dropout, W2, activation, W1.
+            a.dNormed.pointer.update(from: a.dSum.pointer, count: n * d)
+            if drop, let mask = l.outputDropMask { multiply(a.dSum.pointer, mask.pointer, count: n * d) }
+            a.dActivated.zero()
+            linearBackward(dinp: a.dActivated.pointer, dout: a.dSum.pointer, weight: w.output,
+                           rows: n, inFeatures: f, outFeatures: d)
+            a.dPreActivation.zero()
+            activationBackward(dinp: a.dPreActivation.pointer, dout: a.dActivated.pointer,
+                               inp: l.preActivation.pointer, count: n * f)
+            linearBackward(dinp: a.dNormed.pointer, dout: a.dPreActivation.pointer, weight: w.intermediate,
+                           rows: n, inFeatures: d, outFeatures: f)
+            // Attention LayerNorm: dSum = ∂L/∂attentionSum
+            a.dSum.zero()
+            layerNormBackward(dinp: a.dSum.pointer, dout: a.dNormed.pointer, inp: l.attentionSum.pointer,
+                              mean: l.attentionMean.pointer, rstd: l.attentionRstd.pointer, weight: w.attentionNorm,
+                              rows: n, cols: d)
+            // Residual to the layer input, branch through dropout, Wo, attention, Q/K/V.
+            dy.update(from: a.dSum.pointer, count: n * d)
+            if drop, let mask = l.attentionDropMask { multiply(a.dSum.pointer, mask.pointer, count: n * d) }
+            a.dContext.zero()
+            linearBackward(dinp: a.dContext.pointer, dout: a.dSum.pointer, weight: w.attentionOutput,
+                           rows: n, inFeatures: d, outFeatures: d)
+            a.dq.zero()
+            a.dk.zero()
+            a.dv.zero()
+            attentionBackward(dq: a.dq.pointer, dk: a.dk.pointer, dv: a.dv.pointer, dout: a.dContext.pointer,
+                              probs: l.probs.pointer, q: l.q.pointer, qStride: d, k: l.k.pointer, kStride: d,
+                              v: l.v.pointer, vStride: d, dscores: a.dScores.pointer, shape: shape)
+            linearBackward(dinp: dy, dout: a.dq.pointer, weight: w.query, rows: n, inFeatures: d, outFeatures: d)
+            linearBackward(dinp: dy, dout: a.dk.pointer, weight: w.key, rows: n, inFeatures: d, outFeatures: d)
+            linearBackward(dinp: dy, dout: a.dv.pointer, weight: w.value, rows: n, inFeatures: d, outFeatures: d)
+        }
+        // Embeddings: dropout, then LayerNorm back to inputs_embeds (position and type tables are frozen).
+        if drop, let mask = a.embeddingDropMask { multiply(dy, mask.pointer, count: n * d) }
+        layerNormBackward(dinp: dInputsEmbeds, dout: dy, inp: a.embeddingSum.pointer, mean: a.embeddingMean.pointer,
+                          rstd: a.embeddingRstd.pointer, weight: embeddings.norm, rows: n, cols: d)
+    }
+
+    // MARK: - Pieces
+
+    private func arena(batch: Int, length: Int) -> BertActivations<S> {
+        let wantsDropout = dropout.map { $0.probability > 0 } ?? false
+        if let a = activations, a.batch == batch, a.length == length,
+           (a.embeddingDropMask != nil) == wantsDropout { return a }
+        activations = nil  // free the old arena before the new one is allocated
+        let a = BertActivations<S>(config: config, batch: batch, length: length, dropout: wantsDropout)
+        activations = a
+        return a
+    }
+
+    private func applyDropout(_ x: UnsafeMutablePointer<S>, mask: Buffer<S>, count: Int) {
+        guard var source = dropout else { return }
+        source.random.fillDropoutMask(UnsafeMutableBufferPointer(start: mask.pointer, count: count),
+                                      p: source.probability)
+        dropout = source
+        multiply(x, mask.pointer, count: count)
+    }
+
+    private func activationForward(out: UnsafeMutablePointer<S>, inp: UnsafePointer<S>, count: Int) {
+        switch config.activation {
+        case .gelu: geluForward(out: out, inp: inp, count: count, form: .exact)
+        case .geluTanh: geluForward(out: out, inp: inp, count: count, form: .tanh)
+        case .relu: reluForward(out: out, inp: inp, count: count)
+        }
+    }
+
+    private func activationBackward(dinp: UnsafeMutablePointer<S>, dout: UnsafePointer<S>, inp: UnsafePointer<S>,
+                                    count: Int) {
+        switch config.activation {
+        case .gelu: geluBackward(dinp: dinp, dout: dout, inp: inp, count: count, form: .exact)
+        case .geluTanh: geluBackward(dinp: dinp, dout: dout, inp: inp, count: count, form: .tanh)
+        case .relu: reluBackward(dinp: dinp, dout: dout, inp: inp, count: count)
+        }
+    }
+}
+
+/// The Float32 encoder used for training.
+public typealias BertModel = BertEncoder<Float>
+
+@inline(__always) private func add<S: KernelScalar>(_ y: UnsafeMutablePointer<S>, _ x: UnsafePointer<S>, count: Int) {
+    for i in 0..<count { y[i] += x[i] }
+}
+
+@inline(__always) private func multiply<S: KernelScalar>(_ y: UnsafeMutablePointer<S>, _ x: UnsafePointer<S>, count: Int) {
+    for i in 0..<count { y[i] *= x[i] }
+}
+
+public enum BertInputError: Error, CustomStringConvertible, Equatable {
+    case tokenOutOfVocabulary(id: Int, vocabularySize: Int)
+    case tokenTypeOutOfRange(Int32, types: Int)
+    case sequenceTooLong(length: Int, maxPositions: Int)
+
+    public var description: String {
+        switch self {
+        case let .tokenOutOfVocabulary(id, size):
+            return "token id \(id) is outside the model's vocabulary of \(size) (tokenizer and model do not match?)"
+        case let .tokenTypeOutOfRange(type, types):
+            return "token type id \(type) is outside 0..<\(types)"
+        case let .sequenceTooLong(length, maxPositions):
+            return "sequence of \(length) positions (prompt included) exceeds the model's \(maxPositions) positions"
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import SoftPromptTensor
+
+/// The encoder input of a prompted batch, laid out as PEFT lays it out (methods.md §7.1):
+/// inputs_embeds = [P; E(ids)], token types [0; t], attention mask [1; m], positions 0…n+L−1.
+/// Storage is allocated once per (B, n, L) and reused across steps.
+public final class PromptedBatch<S: KernelScalar>: @unchecked Sendable {
+    public let batch: Int, promptLength: Int, textLength: Int, width: Int
+    public var length: Int { promptLength + textLength }
+    public let inputsEmbeds: UnsafeMutablePointer<S>   // (B, n+L, d)
+    public let dInputsEmbeds: UnsafeMutablePointer<S>  // (B, n+L, d), filled by the encoder's backward
+    public private(set) var typeIds: [Int32]           // (B, n+L)
+    public private(set) var attentionMask: [Int32]     // (B, n+L)
+
+    public init(batch: Int, promptLength: Int, textLength: Int, width: Int) {
+        self.batch = batch
+        self.promptLength = promptLength
+        self.textLength = textLength
+        self.width = width
+        let count = batch * (promptLength + textLength) * width
+        inputsEmbeds = .allocate(capacity: max(count, 1))
+        inputsEmbeds.initialize(repeating: 0, count: max(count, 1))
+        dInputsEmbeds = .allocate(capacity: max(count, 1))
+        dInputsEmbeds.initialize(repeating: 0, count: max(count, 1))
+        typeIds = Array(repeating: 0, count: batch * (promptLength + textLength))
+        attentionMask = Array(repeating: 1, count: batch * (promptLength + textLength))
+    }
+
+    deinit {
+        inputsEmbeds.deallocate()
+        dInputsEmbeds.deallocate()
+    }
+
+    /// Fills the batch from the prompt (n,d) and the tokenized text: ids, typeIds, mask (B,L).
+    public func fill(prompt: UnsafePointer<S>, ids: UnsafePointer<Int32>, typeIds textTypes: UnsafePointer<Int32>,
+                     attentionMask textMask: UnsafePointer<Int32>, embedding model: BertEncoder<S>) throws {
+        let (n, l, d, t) = (promptLength, textLength, width, length)
+        for b in 0..<batch {
+            let row = inputsEmbeds + b * t * d
+            row.update(from: prompt, count: n * d)
+            try model.embedTokens(ids: ids + b * l, count: l, into: row + n * d)
+            for j in 0..<t {
+                typeIds[b * t + j] = j < n ? 0 : textTypes[b * l + j - n]
+                attentionMask[b * t + j] = j < n ? 1 : textMask[b * l + j - n]
+            }
+        }
+    }
+
+    /// dPrompt (n,d) += Σ over the batch of the gradient at the prompt rows.
+    public func accumulatePromptGradient(into dPrompt: UnsafeMutablePointer<S>) {
+        let (n, d, t) = (promptLength, width, length)
+        for b in 0..<batch {
+            let rows = dInputsEmbeds + b * t * d
+            for i in 0..<n * d { dPrompt[i] += rows[i] }
+        }
+    }
+
+    /// Zeroes the input gradient before a backward, which accumulates into it.
+    public func clearGradient() {
+        dInputsEmbeds.update(repeating: 0, count: batch * length * width)
+    }
+
+    /// Runs the encoder on this batch and returns its last hidden state (B, n+L, d).
+    public func forward(_ model: BertEncoder<S>) throws -> UnsafePointer<S> {
+        try typeIds.withUnsafeBufferPointer { types in
+            try attentionMask.withUnsafeBufferPointer { mask in
+                try model.forward(inputsEmbeds: inputsEmbeds, typeIds: types.baseAddress!,
+                                  attentionMask: mask.baseAddress!, batch: batch, length: length)
+            }
+        }
+    }
+
+    /// Backward of the latest `forward`: fills `dInputsEmbeds` from dLastHidden (B, n+L, d).
+    public func backward(_ model: BertEncoder<S>, dLastHidden: UnsafePointer<S>) {
+        clearGradient()
+        model.backward(dLastHidden: dLastHidden, dInputsEmbeds: dInputsEmbeds)
+    }
+}
