@@ -42,6 +42,7 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
     }
 
     /// out (count,d) = word embeddings of ids; ids outside the vocabulary are an error.
+    @_specialize(exported: true, where S == Float)
     public func embedTokens(ids: UnsafePointer<Int32>, count: Int, into out: UnsafeMutablePointer<S>) throws {
         for i in 0..<count where ids[i] < 0 || Int(ids[i]) >= config.vocabularySize {
             throw BertInputError.tokenOutOfVocabulary(id: Int(ids[i]), vocabularySize: config.vocabularySize)
@@ -51,6 +52,7 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
 
     /// inputsEmbeds (B,T,d), typeIds (B,T), attentionMask (B,T) of 0/1 → last hidden state (B,T,d), valid until
     /// the next forward. Positions are 0…T−1 in every row (PEFT's placement puts the prompt at 0…n−1).
+    @_specialize(exported: true, where S == Float)
     public func forward(inputsEmbeds: UnsafePointer<S>, typeIds: UnsafePointer<Int32>,
                         attentionMask: UnsafePointer<Int32>, batch: Int, length: Int) throws -> UnsafePointer<S> {
         guard length <= config.maxPositions else {
@@ -115,6 +117,7 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
 
     /// dInputsEmbeds (B,T,d) += ∂L/∂inputs_embeds, given dLastHidden (B,T,d) = ∂L/∂(last hidden state) for the
     /// batch of the latest forward. No weight gradients: the model is frozen.
+    @_specialize(exported: true, where S == Float)
     public func backward(dLastHidden: UnsafePointer<S>, dInputsEmbeds: UnsafeMutablePointer<S>) {
         guard let (batch, length) = current, let a = activations else {
             preconditionFailure("BertEncoder.backward called before forward")

@@ -31,6 +31,7 @@ public final class PromptedBatch<S: KernelScalar>: @unchecked Sendable {
     }
 
     /// Fills the batch from the prompt (n,d) and the tokenized text: ids, typeIds, mask (B,L).
+    @_specialize(exported: true, where S == Float)
     public func fill(prompt: UnsafePointer<S>, ids: UnsafePointer<Int32>, typeIds textTypes: UnsafePointer<Int32>,
                      attentionMask textMask: UnsafePointer<Int32>, embedding model: BertEncoder<S>) throws {
         let (n, l, d, t) = (promptLength, textLength, width, length)
@@ -46,6 +47,7 @@ public final class PromptedBatch<S: KernelScalar>: @unchecked Sendable {
     }
 
     /// dPrompt (n,d) += Σ over the batch of the gradient at the prompt rows.
+    @_specialize(exported: true, where S == Float)
     public func accumulatePromptGradient(into dPrompt: UnsafeMutablePointer<S>) {
         let (n, d, t) = (promptLength, width, length)
         for b in 0..<batch {
@@ -60,6 +62,7 @@ public final class PromptedBatch<S: KernelScalar>: @unchecked Sendable {
     }
 
     /// Runs the encoder on this batch and returns its last hidden state (B, n+L, d).
+    @_specialize(exported: true, where S == Float)
     public func forward(_ model: BertEncoder<S>) throws -> UnsafePointer<S> {
         try typeIds.withUnsafeBufferPointer { types in
             try attentionMask.withUnsafeBufferPointer { mask in
@@ -70,6 +73,7 @@ public final class PromptedBatch<S: KernelScalar>: @unchecked Sendable {
     }
 
     /// Backward of the latest `forward`: fills `dInputsEmbeds` from dLastHidden (B, n+L, d).
+    @_specialize(exported: true, where S == Float)
     public func backward(_ model: BertEncoder<S>, dLastHidden: UnsafePointer<S>) {
         clearGradient()
         model.backward(dLastHidden: dLastHidden, dInputsEmbeds: dInputsEmbeds)

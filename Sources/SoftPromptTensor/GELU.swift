@@ -11,8 +11,8 @@ public enum GELUForm: String, Sendable, CaseIterable {
 public func geluForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, inp: UnsafePointer<S>,
                                          count: Int, form: GELUForm) {
     switch form {
-    case .exact: for i in 0..<count { out[i] = geluExact(inp[i]) }
-    case .tanh: for i in 0..<count { out[i] = geluTanh(inp[i]) }
+    case .exact: for i in 0..<count { out[i] = gelu(inp[i], .exact) }
+    case .tanh: for i in 0..<count { out[i] = gelu(inp[i], .tanh) }
     }
 }
 
@@ -21,33 +21,49 @@ public func geluForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, inp: Unsa
 public func geluBackward<S: KernelScalar>(dinp: UnsafeMutablePointer<S>, dout: UnsafePointer<S>,
                                           inp: UnsafePointer<S>, count: Int, form: GELUForm) {
     switch form {
-    case .exact: for i in 0..<count { dinp[i] += dout[i] * geluExactDerivative(inp[i]) }
-    case .tanh: for i in 0..<count { dinp[i] += dout[i] * geluTanhDerivative(inp[i]) }
+    case .exact: for i in 0..<count { dinp[i] += dout[i] * geluDerivative(inp[i], .exact) }
+    case .tanh: for i in 0..<count { dinp[i] += dout[i] * geluDerivative(inp[i], .tanh) }
     }
 }
 
-// x · Φ(x), Φ the standard normal CDF.
-@inlinable public func geluExact<S: KernelScalar>(_ x: S) -> S {
-    0.5 * x * (1 + S.erf(x * S(0.70710678118654752440)))
+/// GELU of one value: exact libm functions in Double (the gradient checks), the vectorisable
+/// fastErf/fastExp/fastTanh in Float (training).
+@inlinable @inline(__always)
+public func gelu<S: KernelScalar>(_ x: S, _ form: GELUForm) -> S {
+    if S.self == Float.self {
+        let f = unsafeBitCast(x, to: Float.self)
+        let k: Float = form == .exact ? 0.70710678118654752440 : 0.79788456080286535588
+        let inner = form == .exact ? fastErf(k * f) : fastTanh(k * (f + 0.044715 * f * f * f))
+        return unsafeBitCast(0.5 * f * (1 + inner), to: S.self)
+    }
+    switch form {
+    case .exact: return 0.5 * x * (1 + S.erf(x * S(0.70710678118654752440)))
+    case .tanh: return 0.5 * x * (1 + S.tanh(S(0.79788456080286535588) * (x + S(0.044715) * x * x * x)))
+    }
 }
 
-// Φ(x) + x · φ(x)
-@inlinable public func geluExactDerivative<S: KernelScalar>(_ x: S) -> S {
-    let cdf = 0.5 * (1 + S.erf(x * S(0.70710678118654752440)))
-    let pdf = S(0.39894228040143267794) * S.exp(-0.5 * x * x)
-    return cdf + x * pdf
-}
-
-// 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))
-@inlinable public func geluTanh<S: KernelScalar>(_ x: S) -> S {
-    let u = S(0.79788456080286535588) * (x + S(0.044715) * x * x * x)
-    return 0.5 * x * (1 + S.tanh(u))
-}
-
-@inlinable public func geluTanhDerivative<S: KernelScalar>(_ x: S) -> S {
-    let k = S(0.79788456080286535588)
-    let u = k * (x + S(0.044715) * x * x * x)
-    let t = S.tanh(u)
-    let du = k * (1 + 3 * S(0.044715) * x * x)
-    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
+/// GELU′ of one value. Exact form: Φ(x) + x·φ(x). Tanh form: differentiated through u = k(x + 0.044715x³).
+@inlinable @inline(__always)
+public func geluDerivative<S: KernelScalar>(_ x: S, _ form: GELUForm) -> S {
+    if S.self == Float.self {
+        let f = unsafeBitCast(x, to: Float.self)
+        let d: Float
+        switch form {
+        case .exact:
+            d = 0.5 * (1 + fastErf(f * 0.70710678118654752440)) + f * 0.39894228040143267794 * fastExp(-0.5 * f * f)
+        case .tanh:
+            let t = fastTanh(0.79788456080286535588 * (f + 0.044715 * f * f * f))
+            d = 0.5 * (1 + t) + 0.5 * f * (1 - t * t) * 0.79788456080286535588 * (1 + 3 * 0.044715 * f * f)
+        }
+        return unsafeBitCast(d, to: S.self)
+    }
+    switch form {
+    case .exact:
+        let cdf = 0.5 * (1 + S.erf(x * S(0.70710678118654752440)))
+        return cdf + x * S(0.39894228040143267794) * S.exp(-0.5 * x * x)
+    case .tanh:
+        let k = S(0.79788456080286535588)
+        let t = S.tanh(k * (x + S(0.044715) * x * x * x))
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * S(0.044715) * x * x)
+    }
 }

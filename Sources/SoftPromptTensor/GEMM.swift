@@ -44,3 +44,10 @@ extension BLAS {
         return nil
     }
 }
+
+extension BLAS {
+    /// For benchmarks that compare with a multi-threaded baseline; training keeps one thread per rank.
+    public static func setThreads(_ count: Int) {
+        openblas_set_num_threads(Int32(count))
+    }
+}

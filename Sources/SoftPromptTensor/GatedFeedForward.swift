@@ -18,13 +18,13 @@ public func gatedGELUBackward<S: KernelScalar>(dgate: UnsafeMutablePointer<S>, d
     switch form {
     case .exact:
         for i in 0..<count {
-            dgate[i] += dout[i] * linear[i] * geluExactDerivative(gate[i])
-            dlinear[i] += dout[i] * geluExact(gate[i])
+            dgate[i] += dout[i] * linear[i] * geluDerivative(gate[i], .exact)
+            dlinear[i] += dout[i] * gelu(gate[i], .exact)
         }
     case .tanh:
         for i in 0..<count {
-            dgate[i] += dout[i] * linear[i] * geluTanhDerivative(gate[i])
-            dlinear[i] += dout[i] * geluTanh(gate[i])
+            dgate[i] += dout[i] * linear[i] * geluDerivative(gate[i], .tanh)
+            dlinear[i] += dout[i] * gelu(gate[i], .tanh)
         }
     }
 }
@@ -59,14 +59,14 @@ public func gatedFeedForwardBackward<S: KernelScalar>(dinp: UnsafeMutablePointer
     case .exact:
         for i in 0..<count {
             let dh = scratchA[i]
-            scratchB[i] = dh * linear[i] * geluExactDerivative(gate[i])
-            scratchA[i] = dh * geluExact(gate[i])
+            scratchB[i] = dh * linear[i] * geluDerivative(gate[i], .exact)
+            scratchA[i] = dh * gelu(gate[i], .exact)
         }
     case .tanh:
         for i in 0..<count {
             let dh = scratchA[i]
-            scratchB[i] = dh * linear[i] * geluTanhDerivative(gate[i])
-            scratchA[i] = dh * geluTanh(gate[i])
+            scratchB[i] = dh * linear[i] * geluDerivative(gate[i], .tanh)
+            scratchA[i] = dh * gelu(gate[i], .tanh)
         }
     }
     linearBackward(dinp: dinp, dout: scratchB, weight: wi0, rows: rows, inFeatures: modelDim, outFeatures: ffDim)

@@ -18,10 +18,18 @@ public func softmaxRow<S: KernelScalar>(_ y: UnsafeMutablePointer<S>, _ x: Unsaf
         return -S.infinity
     }
     var sum: S = 0
-    for c in 0..<cols {
-        let e = S.exp(x[c] - maxValue)
-        y[c] = e
-        sum += e
+    if S.self == Float.self {
+        let (yf, xf, m) = (asFloat(y), asFloat(x), unsafeBitCast(maxValue, to: Float.self))
+        for c in 0..<cols { yf[c] = fastExp(xf[c] - m) }  // vectorises; the sum below is kept apart
+        var total: Float = 0
+        for c in 0..<cols { total += yf[c] }
+        sum = unsafeBitCast(total, to: S.self)
+    } else {
+        for c in 0..<cols {
+            let e = S.exp(x[c] - maxValue)
+            y[c] = e
+            sum += e
+        }
     }
     let inv = 1 / sum
     for c in 0..<cols { y[c] *= inv }

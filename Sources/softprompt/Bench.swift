@@ -1,29 +1,51 @@
 import ArgumentParser
 import Foundation
+import SoftPromptCheckpoint
+import SoftPromptModels
 import SoftPromptTensor
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure performance; --sgemm measures this machine's one-thread sgemm rate (the MFU denominator).")
+        abstract: "Time a prompt-tuning step (forward + input-gradient backward) or this machine's sgemm rate.",
+        discussion: """
+            FLOPs per token = 4·N_w + 12·L·d·T (N_w: weights in matrix products; forward 2·N_w, backward 2·N_w \
+            since no weight gradients are needed; attention 4·L·d·T forward, 8·L·d·T backward). MFU is the \
+            achieved rate over the one-thread sgemm rate measured in the same run.
+            """)
 
-    @Flag(help: "Measure one-thread sgemm GFLOP/s.")
+    @Option(help: "Model folder. Default: the installed MiniLM.")
+    var model: String?
+
+    @Option(help: "Sequences per step.")
+    var batch = 32
+
+    @Option(help: "Text tokens per sequence (the prompt is added on top).")
+    var seq = 128
+
+    @Option(help: "Prompt length n.")
+    var prompt = 20
+
+    @Option(help: "Timed steps after one warm-up step.")
+    var repeats = 5
+
+    @Option(help: "BLAS threads (1 = one per rank, the training setting).")
+    var threads = 1
+
+    @Flag(help: "Only measure one-thread sgemm GFLOP/s.")
     var sgemm = false
 
-    @Option(help: "Matrix sizes M,N,K for --sgemm (C[M,N] = A[M,K]·B[N,K]ᵀ).")
+    @Option(help: "Matrix sizes M,N,K for the sgemm measurement (C[M,N] = A[M,K]·B[N,K]ᵀ).")
     var shape = "1024,1024,1024"
-
-    @Option(help: "Timed repeats after one warm-up.")
-    var repeats = 20
 
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
     func validate() throws {
-        guard sgemm else {
-            throw ValidationError("nothing to measure: pass --sgemm (model step benchmarks need a model and method)")
-        }
         guard parsedShape != nil else { throw ValidationError("--shape must be three positive integers M,N,K, got \(shape)") }
-        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+        for (name, value) in [("--repeats", repeats), ("--batch", batch), ("--seq", seq), ("--threads", threads)] where value < 1 {
+            throw ValidationError("\(name) must be at least 1")
+        }
+        guard prompt >= 0 else { throw ValidationError("--prompt must be 0 or more") }
     }
 
     private var parsedShape: (Int, Int, Int)? {
@@ -34,18 +56,77 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         guard let (m, n, k) = parsedShape else { return }
-        let result = SGEMMBenchmark.measure(m: m, n: n, k: k, repeats: repeats)
-        if json {
-            let object: [String: Any] = [
-                "benchmark": "sgemm", "m": m, "n": n, "k": k, "repeats": result.repeats, "blas_threads": BLAS.threadCount, "blas_core": BLAS.coreName,
-                "best_seconds": result.bestSeconds, "median_seconds": result.medianSeconds,
-                "best_gflops": result.bestGFLOPS, "median_gflops": result.medianGFLOPS,
-            ]
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        let reference = SGEMMBenchmark.measure(m: m, n: n, k: k, repeats: sgemm ? 20 : 10)
+        if sgemm {
+            report([
+                "benchmark": "sgemm", "m": m, "n": n, "k": k, "repeats": reference.repeats,
+                "blas_threads": BLAS.threadCount, "blas_core": BLAS.coreName,
+                "best_seconds": reference.bestSeconds, "median_seconds": reference.medianSeconds,
+                "best_gflops": reference.bestGFLOPS, "median_gflops": reference.medianGFLOPS,
+            ], text: String(format: "sgemm %d×%d×%d, %d BLAS thread, OpenBLAS core %@: best %.1f GFLOP/s, median %.1f GFLOP/s",
+                            m, n, k, BLAS.threadCount, BLAS.coreName, reference.bestGFLOPS, reference.medianGFLOPS))
+            return
+        }
+        try benchStep(sgemmGFLOPS: reference.bestGFLOPS)
+    }
+
+    private func benchStep(sgemmGFLOPS: Double) throws {
+        BLAS.setThreads(threads)
+        let directory = try ModelDirectory(try ModelLocator.resolve(model))
+        let encoder = try BertModel(directory: directory)
+        let c = encoder.config
+        let length = prompt + seq
+        let input = PromptedBatch<Float>(batch: batch, promptLength: prompt, textLength: seq, width: c.hiddenSize)
+        var random = RandomStream(seed: 1)
+        let ids = (0..<batch * seq).map { _ in Int32(1000 + Int(random.next() % UInt64(c.vocabularySize - 1000))) }
+        let types = [Int32](repeating: 0, count: batch * seq), mask = [Int32](repeating: 1, count: batch * seq)
+        let promptValues = Tensor(zeros: [max(prompt, 1), c.hiddenSize])
+        random.fillUniform(promptValues.buffer, low: -0.5, high: 0.5)
+        let dHidden = Tensor(zeros: [batch * length * c.hiddenSize])
+        random.fillNormal(dHidden.buffer)
+        let dPrompt = Tensor(zeros: [max(prompt, 1), c.hiddenSize])
+
+        func step() throws {
+            try input.fill(prompt: promptValues.pointer, ids: ids, typeIds: types, attentionMask: mask, embedding: encoder)
+            _ = try input.forward(encoder)
+            input.backward(encoder, dLastHidden: dHidden.pointer)
+            dPrompt.fill(0)
+            input.accumulatePromptGradient(into: dPrompt.pointer)
+        }
+        let startup = ProcessClock.secondsSinceProcessStart()
+        try step()  // warm-up: allocates the activation arena
+        var times: [Double] = []
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try step()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        times.sort()
+        let median = times[times.count / 2], best = times[0]
+        let tokens = Double(batch * length)
+        let d = Double(c.hiddenSize), layers = Double(c.layers)
+        let matrixWeights = layers * (4 * d * d + 2 * d * Double(c.intermediateSize))
+        let flopsPerToken = 4 * matrixWeights + 12 * layers * d * Double(length)
+        let gflops = flopsPerToken * tokens / median / 1e9
+        let rssMB = ProcessClock.maxResidentMegabytes()
+        report([
+            "benchmark": "prompt_tuning_step", "model": directory.url.path, "batch": batch, "seq": seq,
+            "prompt": prompt, "threads": threads, "blas_core": BLAS.coreName, "repeats": repeats,
+            "step_seconds_min": best, "step_seconds_median": median, "tokens_per_second": tokens / median,
+            "gflops": gflops, "sgemm_gflops": sgemmGFLOPS, "mfu": gflops / sgemmGFLOPS,
+            "max_rss_mb": rssMB, "startup_seconds": startup, "flops_per_token": flopsPerToken,
+        ], text: String(format: """
+            step (B=%d, T=%d+%d, %d thread): min %.3f s, median %.3f s, %.0f tokens/s
+            %.1f GFLOP/s achieved, sgemm %.1f GFLOP/s → MFU %.2f; peak RSS %.0f MB; start-up %.2f s
+            """, batch, prompt, seq, threads, best, median, tokens / median, gflops, sgemmGFLOPS,
+                                   gflops / sgemmGFLOPS, rssMB, startup))
+    }
+
+    private func report(_ object: [String: Any], text: String) {
+        if json, let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) {
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print(String(format: "sgemm %d×%d×%d, %d BLAS thread, OpenBLAS core %@: best %.1f GFLOP/s, median %.1f GFLOP/s (%d repeats)",
-                         m, n, k, BLAS.threadCount, BLAS.coreName, result.bestGFLOPS, result.medianGFLOPS, result.repeats))
+            print(text)
         }
     }
 }
