@@ -14,6 +14,7 @@ final class BertActivations<S: KernelScalar> {
         let outputSum: Buffer<S>               // (N,d) input of the output LayerNorm
         let outputMean, outputRstd: Buffer<S>  // (N)
         let attentionDropMask, outputDropMask: Buffer<S>?  // (N,d) when dropout is on
+        let probsDropMask: Buffer<S>?          // (B,H,T,T) when dropout is on
     }
     let layers: [Layer]
     let embeddingSum: Buffer<S>                // (N,d)
@@ -27,7 +28,7 @@ final class BertActivations<S: KernelScalar> {
     // Backward scratch
     let dStream, dSum, dNormed, dContext, dq, dk, dv: Buffer<S>  // (N,d)
     let dActivated, dPreActivation: Buffer<S>  // (N,F)
-    let dScores: Buffer<S>                     // (T,T)
+    let dScores, scoresScratch: Buffer<S>      // (T,T)
 
     init(config c: BertConfig, batch: Int, length: Int, dropout: Bool) {
         let rows = batch * length
@@ -39,7 +40,8 @@ final class BertActivations<S: KernelScalar> {
             Layer(q: Buffer(nd), k: Buffer(nd), v: Buffer(nd), probs: Buffer(batch * c.heads * length * length),
                   attentionSum: Buffer(nd), attentionMean: Buffer(rows), attentionRstd: Buffer(rows),
                   preActivation: Buffer(nf), outputSum: Buffer(nd), outputMean: Buffer(rows), outputRstd: Buffer(rows),
-                  attentionDropMask: dropout ? Buffer(nd) : nil, outputDropMask: dropout ? Buffer(nd) : nil)
+                  attentionDropMask: dropout ? Buffer(nd) : nil, outputDropMask: dropout ? Buffer(nd) : nil,
+                  probsDropMask: dropout ? Buffer(batch * c.heads * length * length) : nil)
         }
         embeddingSum = Buffer(nd)
         embeddingMean = Buffer(rows)
@@ -60,5 +62,6 @@ final class BertActivations<S: KernelScalar> {
         dActivated = Buffer(nf)
         dPreActivation = Buffer(nf)
         dScores = Buffer(length * length)
+        scoresScratch = Buffer(length * length)
     }
 }

@@ -3,14 +3,24 @@ import SoftPromptCheckpoint
 import SoftPromptTensor
 
 /// Dropout inside the frozen network: off unless asked for (`--backbone-dropout`). Seeded, so a step can be
-/// replayed; the stream advances with every forward.
+/// replayed; the stream advances with every forward. As in BERT: `hidden` after the embeddings and on both
+/// residual branches, `attention` on the attention probabilities.
 public struct BackboneDropout: Sendable {
-    public var probability: Double
+    public var hidden: Double
+    public var attention: Double
     public var random: RandomStream
-    public init(probability: Double, random: RandomStream) {
-        self.probability = probability
+    public init(hidden: Double, attention: Double, random: RandomStream) {
+        self.hidden = hidden
+        self.attention = attention
         self.random = random
     }
+
+    /// The rates of the model's config.json (hidden_dropout_prob, attention_probs_dropout_prob).
+    public init(config: BertConfig, random: RandomStream) {
+        self.init(hidden: config.hiddenDropout, attention: config.attentionDropout, random: random)
+    }
+
+    var isActive: Bool { hidden > 0 || attention > 0 }
 }
 
 /// A frozen BERT encoder: forward from input embeddings to the last hidden state, and a backward that returns
@@ -64,7 +74,7 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
         let a = arena(batch: batch, length: length)
         let d = config.hiddenSize, f = config.intermediateSize, n = batch * length
         let eps = S(config.layerNormEps)
-        let drop = dropout.map { $0.probability > 0 } ?? false
+        let drop = dropout?.isActive ?? false
 
         for i in 0..<n { a.keyMask.pointer[i] = attentionMask[i] != 0 ? 0 : -S.infinity }
 
@@ -89,9 +99,12 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
             linearForward(out: l.q.pointer, inp: x, weight: w.query, bias: w.queryBias, rows: n, inFeatures: d, outFeatures: d)
             linearForward(out: l.k.pointer, inp: x, weight: w.key, bias: w.keyBias, rows: n, inFeatures: d, outFeatures: d)
             linearForward(out: l.v.pointer, inp: x, weight: w.value, bias: w.valueBias, rows: n, inFeatures: d, outFeatures: d)
+            if drop, let mask = l.probsDropMask { fillDropoutMask(mask, probability: \.attention) }
             attentionForward(out: a.context.pointer, probs: l.probs.pointer, q: l.q.pointer, qStride: d,
                              k: l.k.pointer, kStride: d, v: l.v.pointer, vStride: d,
-                             keyMask: a.keyMask.pointer, positionBias: nil, shape: shape)
+                             keyMask: a.keyMask.pointer, positionBias: nil,
+                             dropoutMask: drop ? l.probsDropMask.map { UnsafePointer($0.pointer) } : nil,
+                             scratch: a.scoresScratch.pointer, shape: shape)
             // attentionSum = dropout(context · Woᵀ + bo) + x
             linearForward(out: l.attentionSum.pointer, inp: a.context.pointer, weight: w.attentionOutput,
                           bias: w.attentionOutputBias, rows: n, inFeatures: d, outFeatures: d)
@@ -125,7 +138,7 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
         let d = config.hiddenSize, f = config.intermediateSize, n = batch * length
         let shape = AttentionShape(batch: batch, heads: config.heads, queryLength: length, keyLength: length,
                                    headDim: config.headDim, scale: 1 / Double(config.headDim).squareRoot())
-        let drop = dropout.map { $0.probability > 0 } ?? false
+        let drop = dropout?.isActive ?? false
         let dy = a.dStream.pointer  // ∂L/∂(current layer output); becomes ∂L/∂(its input)
         dy.update(from: dLastHidden, count: n * d)
 
@@ -161,7 +174,9 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
             a.dv.zero()
             attentionBackward(dq: a.dq.pointer, dk: a.dk.pointer, dv: a.dv.pointer, dout: a.dContext.pointer,
                               probs: l.probs.pointer, q: l.q.pointer, qStride: d, k: l.k.pointer, kStride: d,
-                              v: l.v.pointer, vStride: d, dscores: a.dScores.pointer, shape: shape)
+                              v: l.v.pointer, vStride: d,
+                              dropoutMask: drop ? l.probsDropMask.map { UnsafePointer($0.pointer) } : nil,
+                              scratch: a.scoresScratch.pointer, dscores: a.dScores.pointer, shape: shape)
             linearBackward(dinp: dy, dout: a.dq.pointer, weight: w.query, rows: n, inFeatures: d, outFeatures: d)
             linearBackward(dinp: dy, dout: a.dk.pointer, weight: w.key, rows: n, inFeatures: d, outFeatures: d)
             linearBackward(dinp: dy, dout: a.dv.pointer, weight: w.value, rows: n, inFeatures: d, outFeatures: d)
@@ -175,7 +190,7 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
     // MARK: - Pieces
 
     private func arena(batch: Int, length: Int) -> BertActivations<S> {
-        let wantsDropout = dropout.map { $0.probability > 0 } ?? false
+        let wantsDropout = dropout?.isActive ?? false
         if let a = activations, a.batch == batch, a.length == length,
            (a.embeddingDropMask != nil) == wantsDropout { return a }
         activations = nil  // free the old arena before the new one is allocated
@@ -184,11 +199,16 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
         return a
     }
 
-    private func applyDropout(_ x: UnsafeMutablePointer<S>, mask: Buffer<S>, count: Int) {
+    /// Draws a new mask over the whole buffer (its size is fixed per arena) from the dropout stream.
+    private func fillDropoutMask(_ mask: Buffer<S>, probability: KeyPath<BackboneDropout, Double>) {
         guard var source = dropout else { return }
-        source.random.fillDropoutMask(UnsafeMutableBufferPointer(start: mask.pointer, count: count),
-                                      p: source.probability)
+        source.random.fillDropoutMask(UnsafeMutableBufferPointer(start: mask.pointer, count: mask.count),
+                                      p: source[keyPath: probability])
         dropout = source
+    }
+
+    private func applyDropout(_ x: UnsafeMutablePointer<S>, mask: Buffer<S>, count: Int) {
+        fillDropoutMask(mask, probability: \.hidden)
         multiply(x, mask.pointer, count: count)
     }
 

@@ -33,13 +33,18 @@ public struct AttentionShape: Sendable, Equatable {
 /// k, v (B,Tk,·) likewise; out (B,Tq,H·Dh); probs (B,H,Tq,Tk) cached for the backward.
 /// keyMask (B,Tk) is added to every query's scores (0 keep, large negative drop); positionBias (H,Tq,Tk) is
 /// added as well (T5's relative bias, shared over the batch).
+/// dropoutMask (B,H,Tq,Tk), when given, multiplies the probabilities before they weight v (BERT's attention
+/// dropout); `probs` keeps them undropped, and `scratch` (Tq,Tk) is then required.
 @inlinable
 public func attentionForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, probs: UnsafeMutablePointer<S>,
                                               q: UnsafePointer<S>, qStride: Int,
                                               k: UnsafePointer<S>, kStride: Int,
                                               v: UnsafePointer<S>, vStride: Int,
                                               keyMask: UnsafePointer<S>?, positionBias: UnsafePointer<S>?,
+                                              dropoutMask: UnsafePointer<S>? = nil,
+                                              scratch: UnsafeMutablePointer<S>? = nil,
                                               shape: AttentionShape) {
+    precondition(dropoutMask == nil || scratch != nil, "attention dropout needs a (Tq,Tk) scratch buffer")
     let (tq, tk, dh, width) = (shape.queryLength, shape.keyLength, shape.headDim, shape.width)
     let scale = S(shape.scale)
     for b in 0..<shape.batch {
@@ -66,15 +71,21 @@ public func attentionForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, prob
                 }
                 softmaxRow(row, row, tk)
             }
-            // out_h (Tq,Dh) = probs · v_h
-            gemm(m: tq, n: dh, k: tk, a: p, lda: tk, b: vh, ldb: vStride,
+            // out_h (Tq,Dh) = (probs ⊙ dropout) · v_h
+            var weights = UnsafePointer(p)
+            if let dropoutMask, let scratch {
+                let m = dropoutMask + (b * shape.heads + h) * tq * tk
+                for i in 0..<tq * tk { scratch[i] = p[i] * m[i] }
+                weights = UnsafePointer(scratch)
+            }
+            gemm(m: tq, n: dh, k: tk, a: weights, lda: tk, b: vh, ldb: vStride,
                  c: out + b * tq * width + h * dh, ldc: width)
         }
     }
 }
 
 /// dq, dk, dv (laid out like q, k, v) += their gradients from dout (B,Tq,H·Dh), using the cached probs.
-/// dscores (Tq,Tk) is scratch.
+/// dscores (Tq,Tk) is scratch; with a dropout mask (the forward's), so is `scratch` (Tq,Tk).
 @inlinable
 public func attentionBackward<S: KernelScalar>(dq: UnsafeMutablePointer<S>, dk: UnsafeMutablePointer<S>,
                                                dv: UnsafeMutablePointer<S>, dout: UnsafePointer<S>,
@@ -82,7 +93,10 @@ public func attentionBackward<S: KernelScalar>(dq: UnsafeMutablePointer<S>, dk: 
                                                q: UnsafePointer<S>, qStride: Int,
                                                k: UnsafePointer<S>, kStride: Int,
                                                v: UnsafePointer<S>, vStride: Int,
+                                               dropoutMask: UnsafePointer<S>? = nil,
+                                               scratch: UnsafeMutablePointer<S>? = nil,
                                                dscores: UnsafeMutablePointer<S>, shape: AttentionShape) {
+    precondition(dropoutMask == nil || scratch != nil, "attention dropout needs a (Tq,Tk) scratch buffer")
     let (tq, tk, dh, width) = (shape.queryLength, shape.keyLength, shape.headDim, shape.width)
     let scale = S(shape.scale)
     for b in 0..<shape.batch {
@@ -92,10 +106,19 @@ public func attentionBackward<S: KernelScalar>(dq: UnsafeMutablePointer<S>, dk: 
             let kh = k + b * tk * kStride + h * dh, dkh = dk + b * tk * kStride + h * dh
             let vh = v + b * tk * vStride + h * dh, dvh = dv + b * tk * vStride + h * dh
             let douth = dout + b * tq * width + h * dh
-            // dprobs (Tq,Tk) = dout_h · v_hᵀ;  dv_h += probsᵀ · dout_h
+            // dweights (Tq,Tk) = dout_h · v_hᵀ;  dv_h += weightsᵀ · dout_h, weights = probs ⊙ dropout
             gemm(transposeB: true, m: tq, n: tk, k: dh, a: douth, lda: width, b: vh, ldb: vStride,
                  c: dscores, ldc: tk)
-            gemm(transposeA: true, m: tk, n: dh, k: tq, a: p, lda: tk, b: douth, ldb: width,
+            var weights = p
+            if let dropoutMask, let scratch {
+                let m = dropoutMask + (b * shape.heads + h) * tq * tk
+                for i in 0..<tq * tk {
+                    scratch[i] = p[i] * m[i]
+                    dscores[i] *= m[i]  // now dprobs
+                }
+                weights = UnsafePointer(scratch)
+            }
+            gemm(transposeA: true, m: tk, n: dh, k: tq, a: weights, lda: tk, b: douth, ldb: width,
                  beta: 1, c: dvh, ldc: vStride)
             // softmax backward in place: dscores = probs · (dprobs − Σ dprobs·probs); masked entries have probs 0
             for i in 0..<tq {

@@ -36,7 +36,7 @@ import Testing
         let error = finiteDifferenceError(input: randomValues(batch * length * d, seed: 1), outputCount: batch * length * d,
             forward: { x, out in
                 // The same dropout masks on every evaluation, so the function being differentiated is fixed.
-                model.dropout = dropout > 0 ? BackboneDropout(probability: dropout, random: seed) : nil
+                model.dropout = dropout > 0 ? BackboneDropout(hidden: dropout, attention: dropout / 2, random: seed) : nil
                 let hidden = try! model.forward(inputsEmbeds: x, typeIds: typeIds, attentionMask: mask,
                                                 batch: batch, length: length)
                 out.update(from: hidden, count: batch * length * d)

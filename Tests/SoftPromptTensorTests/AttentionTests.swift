@@ -118,4 +118,30 @@ struct AttentionCase: CustomTestStringConvertible, Sendable {
             })
         #expect(error < gradientTolerance)
     }
+
+    /// BERT's dropout on the attention probabilities, with a fixed mask: the gradient still matches.
+    @Test func inputGradientsWithProbabilityDropoutMatchFiniteDifferences() {
+        let c = AttentionCase.all[0]
+        let shape = c.shape, width = c.width, mask = c.keyMask
+        var random = RandomStream(seed: 12)
+        var dropout = [Double](repeating: 0, count: shape.probabilityCount)
+        dropout.withUnsafeMutableBufferPointer { random.fillDropoutMask($0, p: 0.3) }
+        var probs = [Double](repeating: 0, count: shape.probabilityCount)
+        var scratch = [Double](repeating: 0, count: shape.queryLength * shape.keyLength)
+        var dscores = scratch
+        let (qOffset, kOffset, vOffset) = (0, c.qCount, c.qCount + c.kvCount)
+        let error = finiteDifferenceError(input: randomValues(c.qCount + 2 * c.kvCount, seed: 4), outputCount: c.qCount,
+            forward: { x, out in
+                attentionForward(out: out, probs: &probs, q: x + qOffset, qStride: width, k: x + kOffset, kStride: width,
+                                 v: x + vOffset, vStride: width, keyMask: mask, positionBias: nil,
+                                 dropoutMask: dropout, scratch: &scratch, shape: shape)
+            },
+            backward: { dout, x, dx in
+                attentionBackward(dq: dx + qOffset, dk: dx + kOffset, dv: dx + vOffset, dout: dout, probs: probs,
+                                  q: x + qOffset, qStride: width, k: x + kOffset, kStride: width,
+                                  v: x + vOffset, vStride: width, dropoutMask: dropout, scratch: &scratch,
+                                  dscores: &dscores, shape: shape)
+            })
+        #expect(error < gradientTolerance)
+    }
 }
