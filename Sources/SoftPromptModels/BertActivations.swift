@@ -26,7 +26,7 @@ final class BertActivations<S: KernelScalar> {
     let context, normed: Buffer<S>             // (N,d)
     let activated: Buffer<S>                   // (N,F)
     // Backward scratch
-    let dStream, dSum, dNormed, dContext, dq, dk, dv: Buffer<S>  // (N,d)
+    let dStream, dSum, dNormed, dContext, dq, dk, dv: Buffer<S>  // (N,d); dSum holds dropout-masked branches
     let dActivated, dPreActivation: Buffer<S>  // (N,F)
     let dScores, scoresScratch: Buffer<S>      // (T,T)
 

@@ -128,10 +128,12 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
         return UnsafePointer(a.stream.pointer)
     }
 
-    /// dInputsEmbeds (B,T,d) += ∂L/∂inputs_embeds, given dLastHidden (B,T,d) = ∂L/∂(last hidden state) for the
-    /// batch of the latest forward. No weight gradients: the model is frozen.
+    /// dInputsEmbeds (B,T,d) += ∂L/∂inputs_embeds (`accumulate: false`: =), given dLastHidden (B,T,d) =
+    /// ∂L/∂(last hidden state) for the batch of the latest forward. No weight gradients: the model is frozen.
+    /// Each gradient buffer's first writer overwrites it, so no pass is spent zeroing.
     @_specialize(exported: true, where S == Float)
-    public func backward(dLastHidden: UnsafePointer<S>, dInputsEmbeds: UnsafeMutablePointer<S>) {
+    public func backward(dLastHidden: UnsafePointer<S>, dInputsEmbeds: UnsafeMutablePointer<S>,
+                         accumulate: Bool = true) {
         guard let (batch, length) = current, let a = activations else {
             preconditionFailure("BertEncoder.backward called before forward")
         }
@@ -139,44 +141,39 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
         let shape = AttentionShape(batch: batch, heads: config.heads, queryLength: length, keyLength: length,
                                    headDim: config.headDim, scale: 1 / Double(config.headDim).squareRoot())
         let drop = dropout?.isActive ?? false
+        // With dropout off a branch's gradient is its sum's gradient; with it on, a masked copy in dSum.
+        func branch(_ gradient: UnsafeMutablePointer<S>, _ mask: Buffer<S>?) -> UnsafePointer<S> {
+            guard drop, let mask else { return UnsafePointer(gradient) }
+            for i in 0..<n * d { a.dSum.pointer[i] = gradient[i] * mask.pointer[i] }
+            return UnsafePointer(a.dSum.pointer)
+        }
         let dy = a.dStream.pointer  // ∂L/∂(current layer output); becomes ∂L/∂(its input)
         dy.update(from: dLastHidden, count: n * d)
 
         for (w, l) in zip(layerWeights, a.layers).reversed() {
-            // Output LayerNorm: dSum = ∂L/∂outputSum
-            a.dSum.zero()
-            layerNormBackward(dinp: a.dSum.pointer, dout: dy, inp: l.outputSum.pointer, mean: l.outputMean.pointer,
-                              rstd: l.outputRstd.pointer, weight: w.outputNorm, rows: n, cols: d)
-            // Residual to `normed`, branch through dropout, W2, activation, W1.
-            a.dNormed.pointer.update(from: a.dSum.pointer, count: n * d)
-            if drop, let mask = l.outputDropMask { multiply(a.dSum.pointer, mask.pointer, count: n * d) }
-            a.dActivated.zero()
-            linearBackward(dinp: a.dActivated.pointer, dout: a.dSum.pointer, weight: w.output,
-                           rows: n, inFeatures: f, outFeatures: d)
-            a.dPreActivation.zero()
+            // Output LayerNorm → dNormed = ∂L/∂outputSum, which the residual passes to `normed` unchanged.
+            layerNormBackward(dinp: a.dNormed.pointer, dout: dy, inp: l.outputSum.pointer, mean: l.outputMean.pointer,
+                              rstd: l.outputRstd.pointer, weight: w.outputNorm, rows: n, cols: d, accumulate: false)
+            // Feed-forward branch: dropout, W2, activation, W1 (adding to the residual's share).
+            linearBackward(dinp: a.dActivated.pointer, dout: branch(a.dNormed.pointer, l.outputDropMask),
+                           weight: w.output, rows: n, inFeatures: f, outFeatures: d, accumulate: false)
             activationBackward(dinp: a.dPreActivation.pointer, dout: a.dActivated.pointer,
                                inp: l.preActivation.pointer, count: n * f)
             linearBackward(dinp: a.dNormed.pointer, dout: a.dPreActivation.pointer, weight: w.intermediate,
                            rows: n, inFeatures: d, outFeatures: f)
-            // Attention LayerNorm: dSum = ∂L/∂attentionSum
-            a.dSum.zero()
-            layerNormBackward(dinp: a.dSum.pointer, dout: a.dNormed.pointer, inp: l.attentionSum.pointer,
+            // Attention LayerNorm → dy = ∂L/∂attentionSum, the residual's share of ∂L/∂(layer input).
+            layerNormBackward(dinp: dy, dout: a.dNormed.pointer, inp: l.attentionSum.pointer,
                               mean: l.attentionMean.pointer, rstd: l.attentionRstd.pointer, weight: w.attentionNorm,
-                              rows: n, cols: d)
-            // Residual to the layer input, branch through dropout, Wo, attention, Q/K/V.
-            dy.update(from: a.dSum.pointer, count: n * d)
-            if drop, let mask = l.attentionDropMask { multiply(a.dSum.pointer, mask.pointer, count: n * d) }
-            a.dContext.zero()
-            linearBackward(dinp: a.dContext.pointer, dout: a.dSum.pointer, weight: w.attentionOutput,
-                           rows: n, inFeatures: d, outFeatures: d)
-            a.dq.zero()
-            a.dk.zero()
-            a.dv.zero()
+                              rows: n, cols: d, accumulate: false)
+            // Attention branch: dropout, Wo, attention, then Q/K/V back into dy.
+            linearBackward(dinp: a.dContext.pointer, dout: branch(dy, l.attentionDropMask), weight: w.attentionOutput,
+                           rows: n, inFeatures: d, outFeatures: d, accumulate: false)
             attentionBackward(dq: a.dq.pointer, dk: a.dk.pointer, dv: a.dv.pointer, dout: a.dContext.pointer,
                               probs: l.probs.pointer, q: l.q.pointer, qStride: d, k: l.k.pointer, kStride: d,
                               v: l.v.pointer, vStride: d,
                               dropoutMask: drop ? l.probsDropMask.map { UnsafePointer($0.pointer) } : nil,
-                              scratch: a.scoresScratch.pointer, dscores: a.dScores.pointer, shape: shape)
+                              scratch: a.scoresScratch.pointer, dscores: a.dScores.pointer, shape: shape,
+                              accumulate: false)
             linearBackward(dinp: dy, dout: a.dq.pointer, weight: w.query, rows: n, inFeatures: d, outFeatures: d)
             linearBackward(dinp: dy, dout: a.dk.pointer, weight: w.key, rows: n, inFeatures: d, outFeatures: d)
             linearBackward(dinp: dy, dout: a.dv.pointer, weight: w.value, rows: n, inFeatures: d, outFeatures: d)
@@ -184,7 +181,8 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
         // Embeddings: dropout, then LayerNorm back to inputs_embeds (position and type tables are frozen).
         if drop, let mask = a.embeddingDropMask { multiply(dy, mask.pointer, count: n * d) }
         layerNormBackward(dinp: dInputsEmbeds, dout: dy, inp: a.embeddingSum.pointer, mean: a.embeddingMean.pointer,
-                          rstd: a.embeddingRstd.pointer, weight: embeddings.norm, rows: n, cols: d)
+                          rstd: a.embeddingRstd.pointer, weight: embeddings.norm, rows: n, cols: d,
+                          accumulate: accumulate)
     }
 
     // MARK: - Pieces
@@ -220,12 +218,13 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
         }
     }
 
+    /// dinp = dout · act′(inp) (overwrites).
     private func activationBackward(dinp: UnsafeMutablePointer<S>, dout: UnsafePointer<S>, inp: UnsafePointer<S>,
                                     count: Int) {
         switch config.activation {
-        case .gelu: geluBackward(dinp: dinp, dout: dout, inp: inp, count: count, form: .exact)
-        case .geluTanh: geluBackward(dinp: dinp, dout: dout, inp: inp, count: count, form: .tanh)
-        case .relu: reluBackward(dinp: dinp, dout: dout, inp: inp, count: count)
+        case .gelu: geluBackward(dinp: dinp, dout: dout, inp: inp, count: count, form: .exact, accumulate: false)
+        case .geluTanh: geluBackward(dinp: dinp, dout: dout, inp: inp, count: count, form: .tanh, accumulate: false)
+        case .relu: reluBackward(dinp: dinp, dout: dout, inp: inp, count: count, accumulate: false)
         }
     }
 }

@@ -56,11 +56,6 @@ public final class PromptedBatch<S: KernelScalar>: @unchecked Sendable {
         }
     }
 
-    /// Zeroes the input gradient before a backward, which accumulates into it.
-    public func clearGradient() {
-        dInputsEmbeds.update(repeating: 0, count: batch * length * width)
-    }
-
     /// Runs the encoder on this batch and returns its last hidden state (B, n+L, d).
     @_specialize(exported: true, where S == Float)
     public func forward(_ model: BertEncoder<S>) throws -> UnsafePointer<S> {
@@ -75,7 +70,6 @@ public final class PromptedBatch<S: KernelScalar>: @unchecked Sendable {
     /// Backward of the latest `forward`: fills `dInputsEmbeds` from dLastHidden (B, n+L, d).
     @_specialize(exported: true, where S == Float)
     public func backward(_ model: BertEncoder<S>, dLastHidden: UnsafePointer<S>) {
-        clearGradient()
-        model.backward(dLastHidden: dLastHidden, dInputsEmbeds: dInputsEmbeds)
+        model.backward(dLastHidden: dLastHidden, dInputsEmbeds: dInputsEmbeds, accumulate: false)
     }
 }

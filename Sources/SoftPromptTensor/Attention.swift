@@ -84,7 +84,8 @@ public func attentionForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, prob
     }
 }
 
-/// dq, dk, dv (laid out like q, k, v) += their gradients from dout (B,Tq,H·Dh), using the cached probs.
+/// dq, dk, dv (laid out like q, k, v) += their gradients from dout (B,Tq,H·Dh), using the cached probs
+/// (`accumulate: false` overwrites them: every head block is written exactly once).
 /// dscores (Tq,Tk) is scratch; with a dropout mask (the forward's), so is `scratch` (Tq,Tk).
 @inlinable
 public func attentionBackward<S: KernelScalar>(dq: UnsafeMutablePointer<S>, dk: UnsafeMutablePointer<S>,
@@ -95,10 +96,12 @@ public func attentionBackward<S: KernelScalar>(dq: UnsafeMutablePointer<S>, dk: 
                                                v: UnsafePointer<S>, vStride: Int,
                                                dropoutMask: UnsafePointer<S>? = nil,
                                                scratch: UnsafeMutablePointer<S>? = nil,
-                                               dscores: UnsafeMutablePointer<S>, shape: AttentionShape) {
+                                               dscores: UnsafeMutablePointer<S>, shape: AttentionShape,
+                                               accumulate: Bool = true) {
     precondition(dropoutMask == nil || scratch != nil, "attention dropout needs a (Tq,Tk) scratch buffer")
     let (tq, tk, dh, width) = (shape.queryLength, shape.keyLength, shape.headDim, shape.width)
     let scale = S(shape.scale)
+    let beta: S = accumulate ? 1 : 0
     for b in 0..<shape.batch {
         for h in 0..<shape.heads {
             let p = probs + (b * shape.heads + h) * tq * tk
@@ -119,7 +122,7 @@ public func attentionBackward<S: KernelScalar>(dq: UnsafeMutablePointer<S>, dk: 
                 weights = UnsafePointer(scratch)
             }
             gemm(transposeA: true, m: tk, n: dh, k: tq, a: weights, lda: tk, b: douth, ldb: width,
-                 beta: 1, c: dvh, ldc: vStride)
+                 beta: beta, c: dvh, ldc: vStride)
             // softmax backward in place: dscores = probs · (dprobs − Σ dprobs·probs); masked entries have probs 0
             for i in 0..<tq {
                 let pr = p + i * tk, ds = dscores + i * tk
@@ -129,9 +132,9 @@ public func attentionBackward<S: KernelScalar>(dq: UnsafeMutablePointer<S>, dk: 
             }
             // dq_h += scale · dscores · k_h;  dk_h += scale · dscoresᵀ · q_h
             gemm(m: tq, n: dh, k: tk, alpha: scale, a: dscores, lda: tk, b: kh, ldb: kStride,
-                 beta: 1, c: dqh, ldc: qStride)
+                 beta: beta, c: dqh, ldc: qStride)
             gemm(transposeA: true, m: tk, n: dh, k: tq, alpha: scale, a: dscores, lda: tk, b: qh, ldb: qStride,
-                 beta: 1, c: dkh, ldc: kStride)
+                 beta: beta, c: dkh, ldc: kStride)
         }
     }
 }

@@ -16,13 +16,16 @@ public func geluForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, inp: Unsa
     }
 }
 
-/// dinp (N) += dout · GELU′(inp).
+/// dinp (N) += dout · GELU′(inp); `accumulate: false` overwrites dinp.
 @inlinable
 public func geluBackward<S: KernelScalar>(dinp: UnsafeMutablePointer<S>, dout: UnsafePointer<S>,
-                                          inp: UnsafePointer<S>, count: Int, form: GELUForm) {
-    switch form {
-    case .exact: for i in 0..<count { dinp[i] += dout[i] * geluDerivative(inp[i], .exact) }
-    case .tanh: for i in 0..<count { dinp[i] += dout[i] * geluDerivative(inp[i], .tanh) }
+                                          inp: UnsafePointer<S>, count: Int, form: GELUForm,
+                                          accumulate: Bool = true) {
+    switch (form, accumulate) {
+    case (.exact, true): for i in 0..<count { dinp[i] += dout[i] * geluDerivative(inp[i], .exact) }
+    case (.tanh, true): for i in 0..<count { dinp[i] += dout[i] * geluDerivative(inp[i], .tanh) }
+    case (.exact, false): for i in 0..<count { dinp[i] = dout[i] * geluDerivative(inp[i], .exact) }
+    case (.tanh, false): for i in 0..<count { dinp[i] = dout[i] * geluDerivative(inp[i], .tanh) }
     }
 }
 

@@ -23,12 +23,12 @@ public func layerNormForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, mean
 }
 
 /// dinp (N,C) += dL/dinp from dout (N,C), recomputing x̂ from inp, mean, rstd:
-/// dinp = rstd · (g − mean(g) − x̂ · mean(g·x̂)), g = dout · weight.
+/// dinp = rstd · (g − mean(g) − x̂ · mean(g·x̂)), g = dout · weight. `accumulate: false` overwrites dinp.
 @inlinable
 public func layerNormBackward<S: KernelScalar>(dinp: UnsafeMutablePointer<S>, dout: UnsafePointer<S>,
                                                inp: UnsafePointer<S>, mean: UnsafePointer<S>,
                                                rstd: UnsafePointer<S>, weight: UnsafePointer<S>,
-                                               rows: Int, cols: Int) {
+                                               rows: Int, cols: Int, accumulate: Bool = true) {
     let n = S(cols)
     for r in 0..<rows {
         let x = inp + r * cols, dy = dout + r * cols, dx = dinp + r * cols
@@ -41,10 +41,10 @@ public func layerNormBackward<S: KernelScalar>(dinp: UnsafeMutablePointer<S>, do
         }
         gMean /= n
         gxMean /= n
-        for c in 0..<cols {
-            let g = dy[c] * weight[c]
-            let xhat = (x[c] - m) * s
-            dx[c] += s * (g - gMean - xhat * gxMean)
+        if accumulate {
+            for c in 0..<cols { dx[c] += s * (dy[c] * weight[c] - gMean - (x[c] - m) * s * gxMean) }
+        } else {
+            for c in 0..<cols { dx[c] = s * (dy[c] * weight[c] - gMean - (x[c] - m) * s * gxMean) }
         }
     }
 }

@@ -4,9 +4,14 @@ public func reluForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, inp: Unsa
     for i in 0..<count { out[i] = inp[i] > 0 ? inp[i] : 0 }
 }
 
-/// dinp (N) += dout where inp > 0 (the derivative at 0 is taken as 0, as PyTorch does).
+/// dinp (N) += dout where inp > 0 (the derivative at 0 is taken as 0, as PyTorch does);
+/// `accumulate: false` overwrites dinp.
 @inlinable
 public func reluBackward<S: KernelScalar>(dinp: UnsafeMutablePointer<S>, dout: UnsafePointer<S>,
-                                          inp: UnsafePointer<S>, count: Int) {
-    for i in 0..<count where inp[i] > 0 { dinp[i] += dout[i] }
+                                          inp: UnsafePointer<S>, count: Int, accumulate: Bool = true) {
+    if accumulate {
+        for i in 0..<count { dinp[i] += inp[i] > 0 ? dout[i] : 0 }
+    } else {
+        for i in 0..<count { dinp[i] = inp[i] > 0 ? dout[i] : 0 }
+    }
 }
