@@ -126,8 +126,7 @@ public func attentionBackward<S: KernelScalar>(dq: UnsafeMutablePointer<S>, dk: 
             // softmax backward in place: dscores = probs · (dprobs − Σ dprobs·probs); masked entries have probs 0
             for i in 0..<tq {
                 let pr = p + i * tk, ds = dscores + i * tk
-                var dot: S = 0
-                for j in 0..<tk { dot += ds[j] * pr[j] }
+                let dot = rowDot(UnsafePointer(ds), pr, tk)
                 for j in 0..<tk { ds[j] = pr[j] * (ds[j] - dot) }
             }
             // dq_h += scale · dscores · k_h;  dk_h += scale · dscoresᵀ · q_h

@@ -10,12 +10,8 @@ public func layerNormForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, mean
     let n = S(cols)
     for r in 0..<rows {
         let x = inp + r * cols, y = out + r * cols
-        var sum: S = 0
-        for c in 0..<cols { sum += x[c] }
-        let m = sum / n
-        var sq: S = 0
-        for c in 0..<cols { let d = x[c] - m; sq += d * d }
-        let s = 1 / (sq / n + eps).squareRoot()
+        let m = rowSum(x, cols) / n
+        let s = 1 / (rowSquaredDeviation(x, from: m, cols) / n + eps).squareRoot()
         for c in 0..<cols { y[c] = (x[c] - m) * s * weight[c] + bias[c] }
         mean[r] = m
         rstd[r] = s
@@ -33,14 +29,26 @@ public func layerNormBackward<S: KernelScalar>(dinp: UnsafeMutablePointer<S>, do
     for r in 0..<rows {
         let x = inp + r * cols, dy = dout + r * cols, dx = dinp + r * cols
         let m = mean[r], s = rstd[r]
-        var gMean: S = 0, gxMean: S = 0
-        for c in 0..<cols {
-            let g = dy[c] * weight[c]
-            gMean += g
-            gxMean += g * (x[c] - m) * s
+        // mean(g) and mean(g·x̂) with g = dy·w, x̂ = (x − m)·s.
+        var gLanes = SIMDLanes<S>(repeating: 0), gxLanes = SIMDLanes<S>(repeating: 0)
+        var c = 0
+        while c + 8 <= cols {
+            for l in 0..<8 {
+                let g = dy[c + l] * weight[c + l]
+                gLanes[l] += g
+                gxLanes[l] += g * (x[c + l] - m)
+            }
+            c += 8
         }
-        gMean /= n
-        gxMean /= n
+        var gSum = gLanes.sum(), gxSum = gxLanes.sum()
+        while c < cols {
+            let g = dy[c] * weight[c]
+            gSum += g
+            gxSum += g * (x[c] - m)
+            c += 1
+        }
+        let gMean = gSum / n
+        let gxMean = s * gxSum / n
         if accumulate {
             for c in 0..<cols { dx[c] += s * (dy[c] * weight[c] - gMean - (x[c] - m) * s * gxMean) }
         } else {

@@ -11,8 +11,7 @@ public func softmaxForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, inp: U
 /// (−∞ for a fully masked row).
 @inlinable @discardableResult
 public func softmaxRow<S: KernelScalar>(_ y: UnsafeMutablePointer<S>, _ x: UnsafePointer<S>, _ cols: Int) -> S {
-    var maxValue = -S.infinity
-    for c in 0..<cols where x[c] > maxValue { maxValue = x[c] }
+    let maxValue = rowMaximum(x, cols)
     if maxValue == -S.infinity {
         y.update(repeating: 0, count: cols)
         return -S.infinity
@@ -21,9 +20,7 @@ public func softmaxRow<S: KernelScalar>(_ y: UnsafeMutablePointer<S>, _ x: Unsaf
     if S.self == Float.self {
         let (yf, xf, m) = (asFloat(y), asFloat(x), unsafeBitCast(maxValue, to: Float.self))
         for c in 0..<cols { yf[c] = fastExp(xf[c] - m) }  // vectorises; the sum below is kept apart
-        var total: Float = 0
-        for c in 0..<cols { total += yf[c] }
-        sum = unsafeBitCast(total, to: S.self)
+        sum = unsafeBitCast(rowSum(UnsafePointer(yf), cols), to: S.self)
     } else {
         for c in 0..<cols {
             let e = S.exp(x[c] - maxValue)
@@ -42,8 +39,7 @@ public func softmaxBackward<S: KernelScalar>(dinp: UnsafeMutablePointer<S>, dout
                                              out: UnsafePointer<S>, rows: Int, cols: Int) {
     for r in 0..<rows {
         let y = out + r * cols, dy = dout + r * cols, dx = dinp + r * cols
-        var dot: S = 0
-        for c in 0..<cols { dot += dy[c] * y[c] }
+        let dot = rowDot(dy, y, cols)
         for c in 0..<cols { dx[c] += y[c] * (dy[c] - dot) }
     }
 }
