@@ -30,6 +30,7 @@ let package = Package(
         .target(name: "SoftPromptCheckpoint", dependencies: ["SoftPromptTensor"]),
         .target(name: "SoftPromptTokenizers"),
         .target(name: "SoftPromptModels", dependencies: ["SoftPromptTensor", "SoftPromptCheckpoint"]),
+        .target(name: "SoftPromptMethods", dependencies: ["SoftPromptTensor"]),
         .target(name: "SoftPromptDistributed", dependencies: ["CMPI"]),
 
         // The CLI
@@ -46,6 +47,7 @@ let package = Package(
         // One test target per layer
         .testTarget(name: "SoftPromptTensorTests", dependencies: ["SoftPromptTensor", "SoftPromptTestSupport"]),
         .testTarget(name: "SoftPromptCheckpointTests", dependencies: ["SoftPromptCheckpoint"]),
+        .testTarget(name: "SoftPromptMethodsTests", dependencies: ["SoftPromptMethods", "SoftPromptTestSupport"]),
         .testTarget(name: "SoftPromptDistributedTests", dependencies: ["SoftPromptDistributed"]),
         .testTarget(name: "SoftPromptTokenizersTests", dependencies: ["SoftPromptTokenizers"],
                     resources: [.copy("Fixtures")]),

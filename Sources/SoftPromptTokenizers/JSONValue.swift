@@ -278,8 +278,7 @@ struct JSONParser {
                 } else if (0xDC00...0xDFFF).contains(scalar) {
                     throw error("lone surrogate in a \\u escape")
                 }
-                guard let unicodeScalar = Unicode.Scalar(scalar) else { throw error("invalid \\u escape") }
-                utf8.append(contentsOf: Array(String(Character(unicodeScalar)).utf8))
+                UTF8Scalars.append(scalar, to: &utf8)
             default:
                 throw error("invalid escape")
             }

@@ -3,9 +3,16 @@
 Two products:
 
 * ``make(fixtures_dir, shared_data_dir, model_dir)`` writes
-  ``<fixtures_dir>/SoftPromptTokenizersTests/Fixtures/tokenizer_reference.json`` (see ``fixture_path``):
-  for every GLUE/SuperGLUE text field in ``shared_data_dir`` the row count, the SHA-256 of the canonical id
-  lines and the ids of the first rows, plus hand-written tricky strings with their ids, tokens and type ids.
+  ``Tests/SoftPromptTokenizersTests/Fixtures/tokenizer_reference.json`` (see ``fixture_path``) with
+  HF ``Tokenizer.from_file(<model_dir>/tokenizer.json)``, padding off:
+  - ``files``: for every GLUE/SuperGLUE text field in ``shared_data_dir`` (pairing in ``PAIRING_NOTES``), with
+    truncation LongestFirst to 128: the row count, the SHA-256 of the canonical id lines (``HASH_DEFINITION``)
+    and the ids of the first 50 rows;
+  - ``tricky``: hand-written strings (Unicode corner cases, long words, punctuation, truncation of pairs) with
+    ids, tokens, type ids, HF's normalized text, its pre-tokenized words and ``decode(ids)``;
+  - ``random``: 300 seeded random strings and pairs with ids and type ids;
+  - ``tiny``: a small tokenizer.json built here (non-default normalizer flags, BertProcessing, added tokens
+    with lstrip/rstrip/single_word/normalized) and its encodings, so those paths are tested without a model.
   ``Tests/Fixtures/make_reference.py`` imports this module and calls ``make``.
 
 * ``write_unicode_tables(swift_path)`` writes ``Sources/SoftPromptTokenizers/BertUnicodeTables.swift``: the
@@ -226,7 +233,100 @@ def tricky_cases():
     return cases
 
 
+def random_cases(count=300, seed=20241122):
+    """Seeded random strings mixing ASCII, accents, combining marks (in and out of canonical order), many
+    scripts, CJK, Hangul, emoji, controls, odd spaces, any code point at all, and pieces of special tokens;
+    a third of them pairs, with assorted max lengths. Written with ids and type ids only."""
+    import random
+    rng = random.Random(seed)
+    pools = [
+        (30, lambda: rng.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")),
+        (10, lambda: rng.choice(" \t\n\r.,;:!?'\"()[]{}<>#$%&*+-=/\\^_`|~@")),
+        (5, lambda: chr(rng.randint(0xA0, 0x24F))),
+        (8, lambda: chr(rng.randint(0x300, 0x36F))),
+        (3, lambda: chr(rng.randint(0x370, 0x52F))),
+        (2, lambda: chr(rng.randint(0x590, 0x6FF))),
+        (2, lambda: chr(rng.randint(0x900, 0xDFF))),
+        (2, lambda: chr(rng.randint(0x1100, 0x11FF))),
+        (2, lambda: chr(rng.randint(0x1D00, 0x1FFF))),
+        (2, lambda: chr(rng.randint(0x2000, 0x2BFF))),
+        (2, lambda: chr(rng.randint(0x3000, 0x30FF))),
+        (3, lambda: chr(rng.randint(0x4E00, 0x9FFF))),
+        (2, lambda: chr(rng.randint(0xAC00, 0xD7A3))),
+        (2, lambda: chr(rng.randint(0xF900, 0xFFFF))),
+        (2, lambda: chr(rng.randint(0x1F300, 0x1FAFF))),
+        (3, lambda: chr(rng.choice([0, 0xFFFD, 0x200B, 0x200D, 0xFEFF, 0x85, 0xA0, 0x3000, 0x130, 0x1E9E, 0x3A3,
+                                    0xFB01, 0x1D165, 0x1D16D, 0x1D15E, 0x0F73, 0x0344, 0x07FD, 0x1AB0]))),
+        (5, lambda: chr(rng.choice([rng.randint(0, 0xD7FF), rng.randint(0xE000, 0x10FFFF),
+                                    rng.randint(0x1D100, 0x1D1FF)]))),
+        (3, lambda: rng.choice(["[MASK]", "[SEP]", "[CLS]", "[PAD]", "[UNK]", "[sep]", "[MASK", "MASK]"])),
+        (10, lambda: rng.choice(["the", "hello", "unaffable", "tokenization", "world", "résumé", "naïve"])),
+    ]
+    weights = [w for w, _ in pools]
+
+    def text():
+        return "".join(rng.choices(pools, weights)[0][1]() for _ in range(rng.randint(0, 60)))
+
+    cases = []
+    for _ in range(count):
+        first = text()
+        second = text() if rng.random() < 0.3 else None
+        cases.append((first, second, rng.choice([None, None, 8, 16, 32, 128])))
+    return cases
+
+
 # ---------------------------------------------------------------------------------------------------------
+# A tiny tokenizer built here (so the test needs no model): non-default BertNormalizer flags
+# (no lowercase, strip_accents explicitly on, no Chinese handling), BertProcessing, and added tokens with
+# every option: lstrip/rstrip, single_word, normalized, and one not in the vocabulary (HF numbers it).
+# ---------------------------------------------------------------------------------------------------------
+def tiny_tokenizer():
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, AddedToken
+    words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "The", "un", "##aff", "##able", "a", "##a",
+             "b", "##b", "c", "##c", "word", "words", "##s", "hello", "Hello", "cafe", "!", ",", ".", "?", "ab",
+             "##ab", "abc", "e", "##e", "é", "中", "文", "中文"]
+    vocab = {w: i for i, w in enumerate(words)}
+    tok = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]", max_input_chars_per_word=8))
+    tok.normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=False, strip_accents=True,
+                                                lowercase=False)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.post_processor = processors.BertProcessing(("[SEP]", 3), ("[CLS]", 2))
+    tok.add_special_tokens(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])
+    tok.add_tokens([AddedToken("<lr>", lstrip=True, rstrip=True, normalized=False),
+                    AddedToken("sw", single_word=True, normalized=False),
+                    AddedToken("Héllo", normalized=True),
+                    AddedToken("new_token", normalized=False),
+                    AddedToken("new_token_longer", normalized=False)])
+    return tok
+
+
+def tiny_reference():
+    tok = tiny_tokenizer()
+    cases = [
+        ("The unaffable", None, None),
+        ("the Hello hello", None, None),
+        ("café cafe\u0301", None, None),
+        ("abcabc abab", None, None),
+        ("aaaaaaaa aaaaaaaaa", None, None),
+        ("xyz word abx", None, None),
+        ("a <lr> b", None, None),
+        ("a<lr>b  <lr>  c", None, None),
+        ("sw a sw,sw xsw swx", None, None),
+        ("Héllo Hello He\u0301llo héllo", None, None),
+        ("new_token new_token_longer new_tokens", None, None),
+        ("[MASK] [mask] [SEP]", None, None),
+        ("中文 中文字", None, None),
+        ("The word", "words, words!", None),
+        ("The word a b c", "words words words words", 9),
+        ("the", "", None),
+    ]
+    out = []
+    for text, pair, max_length in cases:
+        e = encode(tok, text, pair, max_length)
+        out.append({"text": text, "pair": pair, "max_length": max_length, "ids": e.ids, "tokens": e.tokens,
+                    "type_ids": e.type_ids})
+    return {"tokenizer_json": tok.to_str(), "cases": out}
+
 
 def load_tokenizer(model_dir):
     from tokenizers import Tokenizer
@@ -277,8 +377,11 @@ def make(fixtures_dir, shared_data_dir, model_dir):
     tricky = []
     for name, text, pair, max_length in tricky_cases():
         e = encode(tok, text, pair, max_length)
+        normalized = tok.normalizer.normalize_str(text)
+        words = [w for w, _ in tok.pre_tokenizer.pre_tokenize_str(normalized)]
         tricky.append({"name": name, "text": text, "pair": pair, "max_length": max_length,
-                       "ids": e.ids, "tokens": e.tokens, "type_ids": e.type_ids})
+                       "ids": e.ids, "tokens": e.tokens, "type_ids": e.type_ids,
+                       "normalized": normalized, "pre_tokenized": words, "decoded": tok.decode(e.ids)})
 
     out = {
         "generator": "Tests/Fixtures/reference_tokenizers.py",
@@ -291,6 +394,9 @@ def make(fixtures_dir, shared_data_dir, model_dir):
         "pairing": PAIRING_NOTES,
         "files": files,
         "tricky": tricky,
+        "random": [{"text": t, "pair": p, "max_length": m, "ids": e.ids, "type_ids": e.type_ids}
+                   for t, p, m in random_cases() for e in [encode(tok, t, p, m)]],
+        "tiny": tiny_reference(),
     }
     path = fixture_path(fixtures_dir)
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -300,14 +406,21 @@ def make(fixtures_dir, shared_data_dir, model_dir):
         head = [k for k in out if k not in ("files", "tricky")]
         for k in head:
             f.write(f"  {json.dumps(k)}: {json.dumps(out[k], ensure_ascii=False)},\n")
-        for key in ("files", "tricky"):
+        for key in ("files", "tricky", "random"):
             f.write(f"  {json.dumps(key)}: [\n")
             items = out[key]
             for i, item in enumerate(items):
                 sep = "," if i + 1 < len(items) else ""
                 f.write("    " + json.dumps(item, ensure_ascii=False, separators=(",", ":")) + sep + "\n")
-            f.write("  ]" + ("," if key == "files" else "") + "\n")
-        f.write("}\n")
+            f.write("  ],\n")
+        tiny = out["tiny"]
+        f.write('  "tiny": {\n')
+        f.write(f'    "tokenizer_json": {json.dumps(tiny["tokenizer_json"], ensure_ascii=False)},\n')
+        f.write('    "cases": [\n')
+        for i, item in enumerate(tiny["cases"]):
+            sep = "," if i + 1 < len(tiny["cases"]) else ""
+            f.write("      " + json.dumps(item, ensure_ascii=False, separators=(",", ":")) + sep + "\n")
+        f.write("    ]\n  }\n}\n")
     return path
 
 

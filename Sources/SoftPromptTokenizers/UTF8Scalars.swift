@@ -1,0 +1,65 @@
+/// Conversions between Swift strings, Unicode scalar values (`UInt32`) and UTF-8 bytes.
+///
+/// The tokenizer works on scalars, never on `Character`s: a grapheme cluster would merge a letter with its
+/// combining marks, which HF treats as separate chars.
+enum UTF8Scalars {
+    /// Appends the scalar values of `text` to `scalars`.
+    static func appendScalars(of text: String, to scalars: inout [UInt32]) {
+        var text = text  // withUTF8 is mutating: it may first make a bridged string native and contiguous
+        text.withUTF8 { decode($0, into: &scalars) }
+    }
+
+    /// Decodes well-formed UTF-8 (Swift strings always are).
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, into scalars: inout [UInt32]) {
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let lead = UInt32(bytes[index])
+            if lead < 0x80 {
+                scalars.append(lead)
+                index += 1
+            } else if lead < 0xE0, index + 1 < count {
+                scalars.append((lead & 0x1F) << 6 | UInt32(bytes[index + 1] & 0x3F))
+                index += 2
+            } else if lead < 0xF0, index + 2 < count {
+                scalars.append((lead & 0x0F) << 12 | UInt32(bytes[index + 1] & 0x3F) << 6
+                               | UInt32(bytes[index + 2] & 0x3F))
+                index += 3
+            } else if index + 3 < count {
+                scalars.append((lead & 0x07) << 18 | UInt32(bytes[index + 1] & 0x3F) << 12
+                               | UInt32(bytes[index + 2] & 0x3F) << 6 | UInt32(bytes[index + 3] & 0x3F))
+                index += 4
+            } else {
+                scalars.append(0xFFFD)
+                index = count
+            }
+        }
+    }
+
+    /// Appends the UTF-8 encoding of one scalar value.
+    @inline(__always)
+    static func append(_ scalar: UInt32, to bytes: inout [UInt8]) {
+        if scalar < 0x80 {
+            bytes.append(UInt8(scalar))
+        } else if scalar < 0x800 {
+            bytes.append(UInt8(0xC0 | scalar >> 6))
+            bytes.append(UInt8(0x80 | scalar & 0x3F))
+        } else if scalar < 0x10000 {
+            bytes.append(UInt8(0xE0 | scalar >> 12))
+            bytes.append(UInt8(0x80 | scalar >> 6 & 0x3F))
+            bytes.append(UInt8(0x80 | scalar & 0x3F))
+        } else {
+            bytes.append(UInt8(0xF0 | scalar >> 18))
+            bytes.append(UInt8(0x80 | scalar >> 12 & 0x3F))
+            bytes.append(UInt8(0x80 | scalar >> 6 & 0x3F))
+            bytes.append(UInt8(0x80 | scalar & 0x3F))
+        }
+    }
+
+    /// A string from scalar values that are valid Unicode scalars (anything else becomes U+FFFD).
+    static func string<S: Sequence>(_ scalars: S) -> String where S.Element == UInt32 {
+        var result = String.UnicodeScalarView()
+        for value in scalars { result.append(Unicode.Scalar(value) ?? "\u{FFFD}") }
+        return String(result)
+    }
+}
