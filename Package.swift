@@ -31,9 +31,11 @@ let package = Package(
         .target(name: "SoftPromptTokenizers"),
         .target(name: "SoftPromptModels", dependencies: ["SoftPromptTensor", "SoftPromptCheckpoint"]),
         .target(name: "SoftPromptMethods", dependencies: ["SoftPromptTensor"]),
+        .target(name: "SoftPromptTasks", dependencies: ["SoftPromptTensor", "SoftPromptTokenizers"]),
         .target(name: "SoftPromptDistributed", dependencies: ["CMPI"]),
         .target(name: "SoftPromptTraining", dependencies: [
             "SoftPromptTensor", "SoftPromptCheckpoint", "SoftPromptModels", "SoftPromptMethods", "SoftPromptDistributed",
+            "SoftPromptTasks",
         ]),
 
         // The CLI
@@ -45,15 +47,20 @@ let package = Package(
         ]),
 
         // Helpers shared by the test targets (finite differences, fixtures); never linked into the product.
-        .target(name: "SoftPromptTestSupport", dependencies: ["SoftPromptTensor"], path: "Tests/SoftPromptTestSupport"),
+        .target(name: "SoftPromptTestSupport", dependencies: ["SoftPromptTensor", "SoftPromptDistributed"],
+                path: "Tests/SoftPromptTestSupport"),
 
         // One test target per layer
         .testTarget(name: "SoftPromptTensorTests", dependencies: ["SoftPromptTensor", "SoftPromptTestSupport"]),
         .testTarget(name: "SoftPromptCheckpointTests", dependencies: ["SoftPromptCheckpoint"]),
+        .testTarget(name: "SoftPromptTasksTests", dependencies: ["SoftPromptTasks", "SoftPromptTestSupport"]),
         .testTarget(name: "SoftPromptMethodsTests", dependencies: ["SoftPromptMethods", "SoftPromptTestSupport"]),
-        .testTarget(name: "SoftPromptTrainingTests", dependencies: ["SoftPromptTraining", "SoftPromptTestSupport"],
+        .testTarget(name: "SoftPromptTrainingTests", dependencies: [
+                        "SoftPromptTraining", "SoftPromptModels", "SoftPromptMethods", "SoftPromptTasks", "SoftPromptCheckpoint",
+                        "SoftPromptDistributed", "SoftPromptTestSupport",
+                    ],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "SoftPromptDistributedTests", dependencies: ["SoftPromptDistributed"]),
+        .testTarget(name: "SoftPromptDistributedTests", dependencies: ["SoftPromptDistributed", "SoftPromptTestSupport"]),
         .testTarget(name: "SoftPromptTokenizersTests", dependencies: ["SoftPromptTokenizers"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "SoftPromptModelsTests", dependencies: ["SoftPromptModels", "SoftPromptCheckpoint", "SoftPromptTestSupport"],

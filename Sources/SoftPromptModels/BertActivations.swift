@@ -1,10 +1,10 @@
 import SoftPromptTensor
 
-/// Everything one forward/backward of a (B,T) batch needs, allocated once for the largest (B,T) seen and reused,
-/// so a training step allocates nothing. Only what input gradients need is cached per layer (DESIGN.md §3):
+/// Everything one forward/backward of a (B,T) batch needs, allocated once for a capacity (B_max, T_max) and
+/// reused by every smaller batch (dynamic padding changes T from step to step), so a step allocates nothing. Only what input gradients need is cached per layer (DESIGN.md §3):
 /// q, k, v and the attention probabilities, the LayerNorm inputs with their mean/rstd, the FFN pre-activation.
 final class BertActivations<S: KernelScalar> {
-    let rows: Int, batch: Int, length: Int  // rows = B·T
+    let batch: Int, length: Int  // capacities
     struct Layer {
         let q, k, v: Buffer<S>                 // (N,d)
         let probs: Buffer<S>                   // (B,H,T,T)
@@ -34,7 +34,6 @@ final class BertActivations<S: KernelScalar> {
         let rows = batch * length
         self.batch = batch
         self.length = length
-        self.rows = rows
         let nd = rows * c.hiddenSize, nf = rows * c.intermediateSize
         layers = (0..<c.layers).map { _ in
             Layer(q: Buffer(nd), k: Buffer(nd), v: Buffer(nd), probs: Buffer(batch * c.heads * length * length),

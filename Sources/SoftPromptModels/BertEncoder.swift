@@ -51,6 +51,9 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
                       weights: SafetensorsFile(url: directory.weightsURL))
     }
 
+    /// The frozen word-embedding table (V,d): prompt initialisations sample and average its rows.
+    public var wordEmbeddings: UnsafePointer<S> { embeddings.word }
+
     /// out (count,d) = word embeddings of ids; ids outside the vocabulary are an error.
     @_specialize(exported: true, where S == Float)
     public func embedTokens(ids: UnsafePointer<Int32>, count: Int, into out: UnsafeMutablePointer<S>) throws {
@@ -187,14 +190,22 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
 
     // MARK: - Pieces
 
+    /// The activation arena, grown (never shrunk) to hold a (batch, length) batch.
     private func arena(batch: Int, length: Int) -> BertActivations<S> {
         let wantsDropout = dropout?.isActive ?? false
-        if let a = activations, a.batch == batch, a.length == length,
+        if let a = activations, a.batch >= batch, a.length >= length,
            (a.embeddingDropMask != nil) == wantsDropout { return a }
+        let old = activations
         activations = nil  // free the old arena before the new one is allocated
-        let a = BertActivations<S>(config: config, batch: batch, length: length, dropout: wantsDropout)
+        let a = BertActivations<S>(config: config, batch: max(batch, old?.batch ?? 0),
+                                   length: max(length, old?.length ?? 0), dropout: wantsDropout)
         activations = a
         return a
+    }
+
+    /// Allocates the activations for batches up to (batch, length) now rather than at the first forward.
+    public func reserve(batch: Int, length: Int) {
+        _ = arena(batch: batch, length: length)
     }
 
     /// Draws a new mask over the whole buffer (its size is fixed per arena) from the dropout stream.

@@ -2,9 +2,11 @@ import SoftPromptTensor
 
 /// The encoder input of a prompted batch, laid out as PEFT lays it out (methods.md §7.1):
 /// inputs_embeds = [P; E(ids)], token types [0; t], attention mask [1; m], positions 0…n+L−1.
-/// Storage is allocated once per (B, n, L) and reused across steps.
+/// Storage is allocated once for a capacity and reused by every batch that fits (`resize`).
 public final class PromptedBatch<S: KernelScalar>: @unchecked Sendable {
-    public let batch: Int, promptLength: Int, textLength: Int, width: Int
+    public private(set) var batch: Int, textLength: Int
+    public let promptLength: Int, width: Int
+    public let batchCapacity: Int, textLengthCapacity: Int
     public var length: Int { promptLength + textLength }
     public let inputsEmbeds: UnsafeMutablePointer<S>   // (B, n+L, d)
     public let dInputsEmbeds: UnsafeMutablePointer<S>  // (B, n+L, d), filled by the encoder's backward
@@ -16,6 +18,8 @@ public final class PromptedBatch<S: KernelScalar>: @unchecked Sendable {
         self.promptLength = promptLength
         self.textLength = textLength
         self.width = width
+        batchCapacity = batch
+        textLengthCapacity = textLength
         let count = batch * (promptLength + textLength) * width
         inputsEmbeds = .allocate(capacity: max(count, 1))
         inputsEmbeds.initialize(repeating: 0, count: max(count, 1))
@@ -23,6 +27,14 @@ public final class PromptedBatch<S: KernelScalar>: @unchecked Sendable {
         dInputsEmbeds.initialize(repeating: 0, count: max(count, 1))
         typeIds = Array(repeating: 0, count: batch * (promptLength + textLength))
         attentionMask = Array(repeating: 1, count: batch * (promptLength + textLength))
+    }
+
+    /// Uses the storage for a smaller batch: (batch ≤ capacity, textLength ≤ capacity).
+    public func resize(batch: Int, textLength: Int) {
+        precondition(batch <= batchCapacity && textLength <= textLengthCapacity,
+                     "batch (\(batch), \(textLength)) exceeds capacity (\(batchCapacity), \(textLengthCapacity))")
+        self.batch = batch
+        self.textLength = textLength
     }
 
     deinit {

@@ -1,0 +1,236 @@
+import Foundation
+import SoftPromptDistributed
+import SoftPromptMethods
+import SoftPromptModels
+import SoftPromptTasks
+import SoftPromptTensor
+
+/// What one optimizer step measured, summed over all ranks.
+public struct StepReport: Sendable {
+    public let step: Int
+    public let loss: Double
+    public let accuracy: Double
+    public let tokens: Int
+    public let learningRateFactor: Double
+}
+
+/// The training loop of DESIGN.md §1 for a frozen BERT encoder with a prompt method and a classification head.
+///
+/// Every rank runs the same loop on its shard: of each global batch (a seeded permutation of the training set,
+/// the same on every rank), rank r takes items r, r+N, …, so N ranks see exactly the batch one rank sees. The
+/// loss is the mean over the global batch, so each rank's gradient is its share of the sum / B; the
+/// communicator sums the shares deterministically and every rank applies the same AdamW update.
+public final class PromptTrainer {
+    public let model: BertModel
+    public let method: any PromptMethod
+    public let head: ClassificationHead
+    public let communicator: any Communicator
+    public let options: TrainingOptions
+    public private(set) var layout = ParameterLayout()
+    public private(set) var theta: [Float]
+    public private(set) var optimizer: AdamW
+    public private(set) var step = 0
+    private let train: [EncodedExample]
+    private let dev: [EncodedExample]
+    private let padId: Int32
+
+    // Buffers, sized once.
+    private var gradient: [Float]
+    private var prompt: [Float]
+    private var dPrompt: [Float]
+    private let batch: PromptedBatch<Float>
+    private var ids: [Int32] = [], typeIds: [Int32] = [], mask: [Int32] = [], poolMask: [Int32] = []
+    private var targets: [Int32] = []
+    private var pooled: [Float], dPooled: [Float], logits: [Float], probs: [Float], dLogits: [Float]
+    private var dHidden: [Float]
+
+    public init(model: BertModel, method: any PromptMethod, classes: Int, communicator: any Communicator,
+                options: TrainingOptions, train: [EncodedExample], dev: [EncodedExample], padId: Int32) {
+        self.model = model
+        self.method = method
+        self.communicator = communicator
+        self.options = options
+        self.train = train
+        self.dev = dev
+        self.padId = padId
+        head = ClassificationHead(classes: classes, width: model.config.hiddenSize)
+        method.declare(in: &layout)
+        head.declare(in: &layout)
+        theta = Array(repeating: 0, count: layout.count)
+        gradient = Array(repeating: 0, count: layout.count)
+        optimizer = AdamW(layout: layout, groups: [
+            .prompt: .init(learningRate: options.promptLearningRate, weightDecay: options.weightDecay),
+            .lowRank: .init(learningRate: options.promptLearningRate, weightDecay: options.weightDecay),
+            .head: .init(learningRate: options.headLearningRate, weightDecay: options.weightDecay),
+        ])
+        let d = model.config.hiddenSize, n = method.promptLength
+        prompt = Array(repeating: 0, count: n * d)
+        dPrompt = prompt
+        let rows = max(options.microBatchSize, options.evalBatchSize)
+        let longest = min(options.maxLength, max(train.map(\.ids.count).max() ?? 1, dev.map(\.ids.count).max() ?? 1))
+        batch = PromptedBatch(batch: rows, promptLength: n, textLength: longest, width: d)
+        pooled = Array(repeating: 0, count: rows * d)
+        dPooled = pooled
+        logits = Array(repeating: 0, count: rows * classes)
+        probs = logits
+        dLogits = logits
+        dHidden = Array(repeating: 0, count: rows * (n + longest) * d)
+        model.reserve(batch: rows, length: n + longest)
+    }
+
+    public var trainableParameters: Int { layout.count }
+
+    /// Initialises θ on rank 0 (method, then head) and broadcasts it, so every rank starts from the same bits.
+    public func initialize(context: inout InitializationContext) throws {
+        if communicator.rank == 0 {
+            try theta.withUnsafeMutableBufferPointer { t in
+                try method.initialize(theta: t.baseAddress!, context: &context)
+                var headRandom = context.random.split("head")
+                head.initialize(theta: t.baseAddress!, random: &headRandom)
+            }
+        }
+        try theta.withUnsafeMutableBufferPointer { try communicator.broadcast($0, root: 0) }
+    }
+
+    /// Training-set positions of global batch `k`: consecutive slices of seeded per-epoch permutations.
+    public func globalBatch(_ k: Int) -> [Int] {
+        let b = options.batchSize, count = train.count
+        return (k * b..<(k + 1) * b).map { position in
+            let epoch = position / count
+            return epochOrder(epoch)[position % count]
+        }
+    }
+
+    private var cachedOrder: (epoch: Int, order: [Int])?
+    private func epochOrder(_ epoch: Int) -> [Int] {
+        if let cachedOrder, cachedOrder.epoch == epoch { return cachedOrder.order }
+        var random = RandomStream(seed: options.seed).split("shuffle", epoch)
+        var order = Array(0..<train.count)
+        for i in stride(from: order.count - 1, to: 0, by: -1) {
+            order.swapAt(i, Int(random.next() % UInt64(i + 1)))
+        }
+        cachedOrder = (epoch, order)
+        return order
+    }
+
+    /// One optimizer step on global batch `step`.
+    @discardableResult
+    public func trainStep() throws -> StepReport {
+        let items = globalBatch(step).enumerated().filter { $0.offset % communicator.size == communicator.rank }.map(\.element)
+        theta.withUnsafeBufferPointer { method.materialize(theta: $0.baseAddress!, prompt: &prompt) }
+        for i in gradient.indices { gradient[i] = 0 }
+        for i in dPrompt.indices { dPrompt[i] = 0 }
+        var stats = [Float](repeating: 0, count: 3)  // loss sum, correct, tokens
+        var start = 0
+        while start < items.count {
+            let chunk = Array(items[start..<min(start + options.microBatchSize, items.count)])
+            let (loss, correct, tokens) = try microStep(chunk.map { train[$0] })
+            stats[0] += loss
+            stats[1] += correct
+            stats[2] += tokens
+            start += options.microBatchSize
+        }
+        theta.withUnsafeBufferPointer { t in
+            gradient.withUnsafeMutableBufferPointer { method.backward(theta: t.baseAddress!, dPrompt: dPrompt, gradient: $0.baseAddress!) }
+        }
+        try gradient.withUnsafeMutableBufferPointer { try communicator.allreduceSum($0) }
+        try stats.withUnsafeMutableBufferPointer { try communicator.allreduceSum($0) }
+        let factor = options.schedule.factor(atStep: step)
+        gradient.withUnsafeBufferPointer { g in
+            theta.withUnsafeMutableBufferPointer { optimizer.update(theta: $0.baseAddress!, gradient: g.baseAddress!, scale: factor) }
+        }
+        step += 1
+        let b = Double(options.batchSize)
+        return StepReport(step: step, loss: Double(stats[0]) / b, accuracy: Double(stats[1]) / b,
+                          tokens: Int(stats[2]), learningRateFactor: factor)
+    }
+
+    /// Forward and backward of one micro-batch; adds to `gradient` (head) and `dPrompt`.
+    /// Returns its loss sum, correct predictions and tokens (prompt included).
+    private func microStep(_ examples: [EncodedExample]) throws -> (Float, Float, Float) {
+        let rows = examples.count, classes = head.classes
+        let length = try load(examples)
+        let hidden = try batch.forward(model)
+        let t = batch.length
+        let (lossMean, counted) = theta.withUnsafeBufferPointer { th in
+            head.forward(theta: th.baseAddress!, hidden: hidden, poolMask: poolMask, batch: rows, length: t,
+                         pooled: &pooled, logits: &logits)
+            return crossEntropyForward(probs: &probs, logits: logits, targets: targets, rows: rows, classes: classes)
+        }
+        let correct = (0..<rows).filter { argmax(logits, row: $0, classes: classes) == Int(targets[$0]) }.count
+        // d(mean over the global batch) = (p − onehot) / B on every rank's rows.
+        for i in 0..<rows * classes { dLogits[i] = 0 }
+        crossEntropyBackward(dlogits: &dLogits, probs: probs, targets: targets, rows: rows, classes: classes,
+                             counted: counted, dloss: Float(counted) / Float(options.batchSize))
+        theta.withUnsafeBufferPointer { th in
+            gradient.withUnsafeMutableBufferPointer { g in
+                head.backward(theta: th.baseAddress!, dLogits: dLogits, pooled: pooled, poolMask: poolMask, batch: rows,
+                              length: t, gradient: g.baseAddress!, dPooled: &dPooled, dHidden: &dHidden)
+            }
+        }
+        batch.backward(model, dLastHidden: dHidden)
+        batch.accumulatePromptGradient(into: &dPrompt)
+        return (lossMean * Float(counted), Float(correct), Float(rows * (method.promptLength + length)))
+    }
+
+    /// Pads the examples to their longest and fills the prompted batch; returns the text length L.
+    private func load(_ examples: [EncodedExample]) throws -> Int {
+        let length = examples.map(\.ids.count).max() ?? 1
+        let n = method.promptLength, rows = examples.count
+        ids = Array(repeating: padId, count: rows * length)
+        typeIds = Array(repeating: 0, count: rows * length)
+        mask = Array(repeating: 0, count: rows * length)
+        poolMask = Array(repeating: 0, count: rows * (n + length))
+        targets = examples.map { Int32($0.label) }
+        for (r, e) in examples.enumerated() {
+            for (j, id) in e.ids.enumerated() {
+                ids[r * length + j] = id
+                typeIds[r * length + j] = e.typeIds[j]
+                mask[r * length + j] = 1
+                poolMask[r * (n + length) + n + j] = 1
+            }
+        }
+        batch.resize(batch: rows, textLength: length)
+        try batch.fill(prompt: prompt, ids: ids, typeIds: typeIds, attentionMask: mask, embedding: model)
+        return length
+    }
+
+    /// Dev-set accuracy with the current θ, each rank scoring its share (items r, r+N, …).
+    public func evaluate() throws -> Double {
+        theta.withUnsafeBufferPointer { method.materialize(theta: $0.baseAddress!, prompt: &prompt) }
+        let mine = Array(stride(from: communicator.rank, to: dev.count, by: communicator.size))
+        var counts: [Float] = [0, 0]
+        var start = 0
+        while start < mine.count {
+            let examples = mine[start..<min(start + options.evalBatchSize, mine.count)].map { dev[$0] }
+            _ = try load(examples)
+            let hidden = try batch.forward(model)
+            theta.withUnsafeBufferPointer { th in
+                head.forward(theta: th.baseAddress!, hidden: hidden, poolMask: poolMask, batch: examples.count,
+                             length: batch.length, pooled: &pooled, logits: &logits)
+            }
+            counts[0] += Float((0..<examples.count).filter { argmax(logits, row: $0, classes: head.classes) == examples[$0].label }.count)
+            counts[1] += Float(examples.count)
+            start += options.evalBatchSize
+        }
+        try counts.withUnsafeMutableBufferPointer { try communicator.allreduceSum($0) }
+        return counts[1] > 0 ? Double(counts[0] / counts[1]) : 0
+    }
+
+    /// The trained prompt P(θ) (n,d).
+    public func exportPrompt() -> Tensor {
+        theta.withUnsafeBufferPointer { method.exportPrompt(theta: $0.baseAddress!) }
+    }
+
+    /// Replaces θ (e.g. to restore the best one seen).
+    public func load(theta values: [Float]) {
+        precondition(values.count == theta.count)
+        theta = values
+    }
+}
+
+private func argmax(_ values: [Float], row: Int, classes: Int) -> Int {
+    var best = 0
+    for c in 1..<max(classes, 1) where values[row * classes + c] > values[row * classes + best] { best = c }
+    return best
+}

@@ -1,0 +1,106 @@
+import Foundation
+import SoftPromptCheckpoint
+import SoftPromptDistributed
+import SoftPromptMethods
+import SoftPromptModels
+import SoftPromptTasks
+import SoftPromptTensor
+import SoftPromptTestSupport
+import SoftPromptTraining
+import Testing
+
+/// The tiny random BERT of the Models fixtures, and a learnable toy task on its 97-token vocabulary:
+/// label 1 when token 7 occurs in the text.
+enum TinySetup {
+    static let modelDirectory: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        while !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+            url.deleteLastPathComponent()
+        }
+        return url.appendingPathComponent("Tests/SoftPromptModelsTests/Fixtures/tiny-bert")
+    }()
+
+    static func examples(_ count: Int, seed: UInt64) -> [EncodedExample] {
+        var random = RandomStream(seed: seed)
+        return (0..<count).map { _ in
+            let length = 3 + Int(random.next() % 8)
+            var ids: [Int32] = [1] + (0..<length - 2).map { _ in Int32(8 + random.next() % 89) } + [2]
+            let label = Int(random.next() % 2)
+            if label == 1 { ids[1 + Int(random.next() % UInt64(length - 2))] = 7 }
+            return EncodedExample(ids: ids, typeIds: Array(repeating: 0, count: length), label: label)
+        }
+    }
+
+    static var options: TrainingOptions {
+        var o = TrainingOptions()
+        o.batchSize = 6
+        o.microBatchSize = 2
+        o.evalBatchSize = 4
+        o.steps = 20
+        o.promptLearningRate = 0.05
+        o.headLearningRate = 0.01
+        o.maxLength = 12
+        o.seed = 3
+        return o
+    }
+
+    /// θ after `steps` steps with `communicator` (one call per rank thread).
+    static func train(communicator: any Communicator, steps: Int = 20) throws -> [Float] {
+        let model = try BertModel(directory: ModelDirectory(modelDirectory))
+        let method = PromptTuning(promptLength: 4, width: model.config.hiddenSize, initialization: .sampledVocabulary(population: 97))
+        let trainer = PromptTrainer(model: model, method: method, classes: 2, communicator: communicator, options: options,
+                                    train: examples(60, seed: 1), dev: examples(20, seed: 2), padId: 0)
+        var context = InitializationContext(embeddings: model.wordEmbeddings, vocabularySize: 97, width: model.config.hiddenSize,
+                                            specialIds: [0, 1, 2], tokenize: { _ in [] }, random: RandomStream(seed: 5))
+        try trainer.initialize(context: &context)
+        for _ in 0..<steps { try trainer.trainStep() }
+        return trainer.theta
+    }
+}
+
+@Suite struct PromptTrainerTests {
+    @Test(arguments: [2, 3])
+    func ranksReproduceOneRankOnTheSameGlobalBatches(ranks: Int) throws {
+        let single = try TinySetup.train(communicator: SingleProcessCommunicator())
+        let sharded = try runRanks(ranks) { try TinySetup.train(communicator: $0) }
+        for theta in sharded {
+            #expect(theta == sharded[0], "every rank holds the same θ, bit for bit")
+            #expect(relativeError(theta.doubles, single.doubles) < 1e-6)
+        }
+    }
+
+    @Test func sameSeedAndRanksAreBitIdentical() throws {
+        let first = try runRanks(2) { try TinySetup.train(communicator: $0, steps: 8) }
+        let second = try runRanks(2) { try TinySetup.train(communicator: $0, steps: 8) }
+        #expect(first[0] == second[0])
+    }
+
+    @Test func globalBatchesWalkASeededPermutationAcrossEpochs() throws {
+        let model = try BertModel(directory: ModelDirectory(TinySetup.modelDirectory))
+        let trainer = PromptTrainer(model: model, method: PromptTuning(promptLength: 2, width: 32), classes: 2,
+                                    communicator: SingleProcessCommunicator(), options: TinySetup.options,
+                                    train: TinySetup.examples(12, seed: 1), dev: [], padId: 0)
+        let epoch = (0..<2).flatMap { trainer.globalBatch($0) }
+        #expect(Set(epoch) == Set(0..<12) && epoch.count == 12)
+        let next = (2..<4).flatMap { trainer.globalBatch($0) }
+        #expect(Set(next) == Set(0..<12) && next != epoch)
+    }
+
+    @Test func tinyModelLearnsTheToyTask() throws {
+        let model = try BertModel(directory: ModelDirectory(TinySetup.modelDirectory))
+        var options = TinySetup.options
+        options.promptLearningRate = 0.1
+        options.headLearningRate = 0.05
+        let trainer = PromptTrainer(model: model, method: PromptTuning(promptLength: 4, width: 32), classes: 2,
+                                    communicator: SingleProcessCommunicator(), options: options,
+                                    train: TinySetup.examples(120, seed: 1), dev: TinySetup.examples(60, seed: 2), padId: 0)
+        var context = InitializationContext(embeddings: model.wordEmbeddings, vocabularySize: 97, width: 32,
+                                            specialIds: [0, 1, 2], tokenize: { _ in [] }, random: RandomStream(seed: 5))
+        try trainer.initialize(context: &context)
+        let first = try trainer.trainStep().loss
+        var last = first
+        for _ in 0..<150 { last = try trainer.trainStep().loss }
+        #expect(last < first)
+        #expect(try trainer.evaluate() > 0.7)
+    }
+}
