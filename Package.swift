@@ -27,12 +27,14 @@ let package = Package(
             "CBLAS",
             .product(name: "RealModule", package: "swift-numerics"),
         ]),
-        .target(name: "SoftPromptCheckpoint", dependencies: ["SoftPromptTensor"]),
-        .target(name: "SoftPromptTokenizers"),
+        .target(name: "SoftPromptJSON"),
+        .target(name: "SoftPromptCheckpoint", dependencies: ["SoftPromptTensor", "SoftPromptJSON"]),
+        .target(name: "SoftPromptTokenizers", dependencies: ["SoftPromptJSON"]),
         .target(name: "SoftPromptModels", dependencies: ["SoftPromptTensor", "SoftPromptCheckpoint"]),
         .target(name: "SoftPromptMethods", dependencies: ["SoftPromptTensor"]),
         .target(name: "SoftPromptTasks", dependencies: ["SoftPromptTensor", "SoftPromptTokenizers"]),
         .target(name: "SoftPromptDistributed", dependencies: ["CMPI"]),
+        .target(name: "SoftPromptLauncher"),
         .target(name: "SoftPromptTraining", dependencies: [
             "SoftPromptTensor", "SoftPromptCheckpoint", "SoftPromptModels", "SoftPromptMethods", "SoftPromptDistributed",
             "SoftPromptTasks",
@@ -41,7 +43,7 @@ let package = Package(
         // The CLI
         .executableTarget(name: "softprompt", dependencies: [
             "SoftPromptTensor", "SoftPromptCheckpoint", "SoftPromptDistributed", "SoftPromptTokenizers",
-            "SoftPromptModels",
+            "SoftPromptModels", "SoftPromptMethods", "SoftPromptTasks", "SoftPromptTraining", "SoftPromptLauncher",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -52,6 +54,7 @@ let package = Package(
 
         // One test target per layer
         .testTarget(name: "SoftPromptTensorTests", dependencies: ["SoftPromptTensor", "SoftPromptTestSupport"]),
+        .testTarget(name: "SoftPromptJSONTests", dependencies: ["SoftPromptJSON"]),
         .testTarget(name: "SoftPromptCheckpointTests", dependencies: ["SoftPromptCheckpoint"]),
         .testTarget(name: "SoftPromptTasksTests", dependencies: ["SoftPromptTasks", "SoftPromptTestSupport"]),
         .testTarget(name: "SoftPromptMethodsTests", dependencies: ["SoftPromptMethods", "SoftPromptTestSupport"]),
@@ -60,6 +63,7 @@ let package = Package(
                         "SoftPromptDistributed", "SoftPromptTestSupport",
                     ],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "SoftPromptLauncherTests", dependencies: ["SoftPromptLauncher"]),
         .testTarget(name: "SoftPromptDistributedTests", dependencies: ["SoftPromptDistributed", "SoftPromptTestSupport"]),
         .testTarget(name: "SoftPromptTokenizersTests", dependencies: ["SoftPromptTokenizers"],
                     resources: [.copy("Fixtures")]),

@@ -214,7 +214,7 @@ public final class PromptTrainer {
             start += options.evalBatchSize
         }
         try counts.withUnsafeMutableBufferPointer { try communicator.allreduceSum($0) }
-        return counts[1] > 0 ? Double(counts[0] / counts[1]) : 0
+        return counts[1] > 0 ? Double(counts[0]) / Double(counts[1]) : 0
     }
 
     /// The trained prompt P(θ) (n,d).

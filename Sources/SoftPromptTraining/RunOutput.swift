@@ -1,0 +1,81 @@
+import Foundation
+import SoftPromptCheckpoint
+import SoftPromptTensor
+
+/// The files of a run under `--output DIR`: config.json (the resolved run configuration), metrics.jsonl (one
+/// JSON object per line, flushed as written), summary.json at the end, and the exported adapters. Only the
+/// writer (rank 0) touches the disk; whole files are written atomically.
+public final class RunOutput {
+    public let directory: URL
+    public let isWriter: Bool
+    private var metrics: FileHandle?
+
+    public init(directory: URL, isWriter: Bool) throws {
+        self.directory = directory
+        self.isWriter = isWriter
+        guard isWriter else { return }
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let url = directory.appendingPathComponent("metrics.jsonl")
+            FileManager.default.createFile(atPath: url.path, contents: nil)
+            metrics = try FileHandle(forWritingTo: url)
+        } catch {
+            throw RunOutputError.cannotWrite(directory.path, error.localizedDescription)
+        }
+    }
+
+    deinit { try? metrics?.close() }
+
+    public func writeConfig(_ config: [String: Any]) throws {
+        try writeJSON(config, to: "config.json")
+    }
+
+    public func writeSummary(_ summary: [String: Any]) throws {
+        try writeJSON(summary, to: "summary.json")
+    }
+
+    /// Appends one record to metrics.jsonl.
+    public func log(_ record: [String: Any]) {
+        guard isWriter, let metrics, let data = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
+        else { return }
+        metrics.write(data + Data("\n".utf8))
+    }
+
+    /// A PEFT prompt-tuning adapter (adapter_config.json + adapter_model.safetensors with `prompt_embeddings`)
+    /// plus our head (head.safetensors) in `name/`. Returns the folder.
+    @discardableResult
+    public func writeAdapter(named name: String, prompt: Tensor, head: [(name: String, tensor: Tensor)],
+                             peftConfig: [String: Any]) throws -> URL {
+        let folder = directory.appendingPathComponent(name)
+        guard isWriter else { return folder }
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try SafetensorsWriter.write([("prompt_embeddings", prompt)], metadata: ["format": "pt"],
+                                        to: folder.appendingPathComponent("adapter_model.safetensors"))
+            try SafetensorsWriter.write(head, metadata: ["format": "pt"], to: folder.appendingPathComponent("head.safetensors"))
+            try AtomicFile.write(try json(peftConfig), to: folder.appendingPathComponent("adapter_config.json"))
+        } catch let error as RunOutputError {
+            throw error
+        } catch {
+            throw RunOutputError.cannotWrite(folder.path, "\(error)")
+        }
+        return folder
+    }
+
+    private func writeJSON(_ object: [String: Any], to name: String) throws {
+        guard isWriter else { return }
+        let url = directory.appendingPathComponent(name)
+        do { try AtomicFile.write(try json(object), to: url) } catch { throw RunOutputError.cannotWrite(url.path, "\(error)") }
+    }
+
+    private func json(_ object: [String: Any]) throws -> Data {
+        try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
+    }
+}
+
+public enum RunOutputError: Error, CustomStringConvertible {
+    case cannotWrite(String, String)
+    public var description: String {
+        switch self { case let .cannotWrite(path, why): return "\(path): cannot write (\(why))" }
+    }
+}

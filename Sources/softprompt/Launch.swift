@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import SoftPromptLauncher
+
+struct Launch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start a softprompt command on N MPI ranks under mpirun and supervise it.",
+        discussion: """
+            Example: softprompt launch --np 2 -- train --task demo --steps 200
+            Each rank gets OPENBLAS_NUM_THREADS=1 and the OPENBLAS_*/SOFTPROMPT_* variables set here; output \
+            lines carry their rank ([1,r]); the exit status is the job's, and a failed rank is named.
+            """)
+
+    @Option(name: .customLong("np"), help: "Number of ranks.")
+    var processes = 2
+
+    @Option(help: "Open MPI hostfile (see hostfiles/). Default: this machine.")
+    var hostfile: String?
+
+    @Option(help: "mpirun --map-by (e.g. core, socket, node).")
+    var mapBy: String?
+
+    @Option(help: "mpirun --bind-to (e.g. core, none).")
+    var bindTo: String?
+
+    @Flag(help: "Allow more ranks than slots (mpirun --oversubscribe).")
+    var oversubscribe = false
+
+    @Flag(help: "Print the mpirun command and exit.")
+    var dryRun = false
+
+    @Argument(parsing: .postTerminator, help: "The softprompt command each rank runs, after --.")
+    var command: [String] = []
+
+    func validate() throws {
+        guard processes >= 1 else { throw ValidationError("--np must be at least 1") }
+        guard !command.isEmpty else { throw LaunchError.noCommand }
+    }
+
+    func run() throws {
+        var plan = LaunchPlan(processes: processes, hostfile: try hostfile.map { try Hostfile(path: $0) },
+                              program: [Self.executablePath()] + command)
+        plan.mapBy = mapBy
+        plan.bindTo = bindTo ?? (oversubscribe ? "none" : nil)
+        plan.oversubscribe = oversubscribe
+        plan.environment = MPIRunEnvironment.rankVariables()
+        try plan.validate()
+        let argv = plan.arguments(mpirun: "mpirun")
+        let extra = MPIRunEnvironment.mpirunVariables()
+        if dryRun {
+            let prefix = extra.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            print((prefix + argv).map(Self.shellQuoted).joined(separator: " "))
+            return
+        }
+        guard MPIRunEnvironment.mpirunAvailable() else { throw LaunchError.mpirunNotFound }
+        let outcome = try Supervisor().run(argv, environment: extra)
+        if outcome.status != 0 {
+            let cause = outcome.failure.map { ": \($0)" } ?? ""
+            FileHandle.standardError.write(Data("softprompt launch: the job failed with exit status \(outcome.status)\(cause)\n".utf8))
+            throw ExitCode(outcome.status)
+        }
+    }
+
+    /// This binary's absolute path, so ranks run the same build.
+    static func executablePath() -> String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    static func shellQuoted(_ word: String) -> String {
+        word.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,@+".contains($0) } ? word
+            : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}

@@ -1,0 +1,172 @@
+import ArgumentParser
+import Foundation
+import SoftPromptCheckpoint
+import SoftPromptDistributed
+import SoftPromptMethods
+import SoftPromptModels
+import SoftPromptTasks
+import SoftPromptTensor
+import SoftPromptTokenizers
+import SoftPromptTraining
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a soft prompt (one rank, or every rank of an MPI job) and export a PEFT adapter.",
+        discussion: """
+            Run it directly, under `softprompt launch`, or under your own mpirun/srun: each rank takes items \
+            r, r+N, … of every global batch, and the ranks sum gradients deterministically, so N ranks give \
+            one rank's result. Writes config.json, metrics.jsonl, summary.json and adapter/ into --output.
+            """)
+
+    @Option(help: "Model folder (config.json, model.safetensors, tokenizer.json). Default: the installed MiniLM.")
+    var model: String?
+
+    @Option(help: "Task: \(TaskCatalog.names.joined(separator: ", ")).")
+    var task = "demo"
+
+    @Option(help: "The task's data folder (e.g. ../shared/data/glue/SST-2). Not needed for demo.")
+    var data: String?
+
+    @Option(help: "Prompt method: pt (prompt tuning).")
+    var method = "pt"
+
+    @Option(help: "Prompt length n.")
+    var promptLength = 20
+
+    @Option(help: "Prompt initialisation: sampled (first 5,000 vocabulary rows), random (U(-0.5,0.5)), labels, text.")
+    var promptInit = "sampled"
+
+    @Option(help: "Text for --prompt-init text.")
+    var promptInitText = "Classify this text:"
+
+    @Option(help: "Global batch size (all ranks together).")
+    var batchSize = 32
+
+    @Option(help: "Examples per forward/backward on a rank (gradient accumulation). Default: the rank's share.")
+    var microBatchSize: Int?
+
+    @Option(help: "Optimizer steps.")
+    var steps = 300
+
+    @Option(help: "Learning rate of the prompt.")
+    var lr = 0.3
+
+    @Option(help: "Learning rate of the classification head.")
+    var headLr = 5e-3
+
+    @Option(help: "AdamW weight decay.")
+    var weightDecay = 1e-5
+
+    @Option(help: "Warm-up steps of a linear warm-up/decay schedule (0: constant learning rate).")
+    var warmup = 0
+
+    @Option(help: "Evaluate on the dev set every this many steps (0: only at the end).")
+    var evalEvery = 100
+
+    @Option(help: "Text tokens per example, [CLS]/[SEP] included; the prompt comes on top.")
+    var maxLength = 128
+
+    @Option(help: "Seed of every random choice (initialisation, data order, dropout).")
+    var seed: UInt64 = 42
+
+    @Option(help: "Print progress every this many steps.")
+    var logEvery = 10
+
+    @Flag(help: "Dropout inside the frozen backbone, at its config.json rates (off by default).")
+    var backboneDropout = false
+
+    @Option(help: "Output folder.")
+    var output = "runs/latest"
+
+    func validate() throws {
+        guard method == "pt" else { throw ValidationError("--method \(method) is not available yet (pt is)") }
+        guard ["sampled", "random", "labels", "text"].contains(promptInit) else {
+            throw ValidationError("--prompt-init must be sampled, random, labels or text")
+        }
+        for (name, value) in [("--prompt-length", promptLength), ("--batch-size", batchSize), ("--steps", steps),
+                              ("--max-length", maxLength)] where value < 1 {
+            throw ValidationError("\(name) must be at least 1")
+        }
+        if let microBatchSize, microBatchSize < 1 { throw ValidationError("--micro-batch-size must be at least 1") }
+    }
+
+    func run() throws {
+        let communicator: any Communicator = LaunchEnvironment.isUnderMPI
+            ? MPICommunicator(runtime: try MPIRuntime.shared()) : SingleProcessCommunicator()
+        defer { (communicator as? MPICommunicator).map { try? $0.runtime.finalize() } }
+        let isRankZero = communicator.rank == 0
+        func say(_ line: String) { if isRankZero { print(line) } }
+
+        let directory = try ModelDirectory(try ModelLocator.resolve(model))
+        let tokenizer = try WordPieceTokenizer(contentsOf: directory.tokenizerURL)
+        let encoder = try BertModel(directory: directory)
+        if backboneDropout {
+            encoder.dropout = BackboneDropout(config: encoder.config, random: RandomStream(seed: seed).split("dropout", communicator.rank))
+        }
+        let taskData = try TaskCatalog.load(task, directory: data.map { URL(fileURLWithPath: $0) }, seed: seed)
+        let train = tokenizer.encode(taskData.train, maxLength: maxLength)
+        let dev = tokenizer.encode(taskData.dev, maxLength: maxLength)
+
+        var options = TrainingOptions()
+        options.batchSize = batchSize
+        let share = (batchSize + communicator.size - 1) / communicator.size
+        options.microBatchSize = microBatchSize ?? share
+        options.steps = steps
+        options.promptLearningRate = lr
+        options.headLearningRate = headLr
+        options.weightDecay = weightDecay
+        options.schedule = warmup > 0 ? .linear(warmupSteps: warmup, totalSteps: steps) : .constant
+        options.evalEvery = evalEvery
+        options.maxLength = maxLength
+        options.seed = seed
+        options.logEvery = logEvery
+
+        let d = encoder.config.hiddenSize
+        let initialization: PromptTuning.Initialization
+        switch promptInit {
+        case "random": initialization = .randomUniform(range: 0.5)
+        case "labels": initialization = .classLabels(taskData.labels, population: 5000)
+        case "text": initialization = .text(promptInitText)
+        default: initialization = .sampledVocabulary(population: 5000)
+        }
+        let method = PromptTuning(promptLength: promptLength, width: d, initialization: initialization)
+        let trainer = PromptTrainer(model: encoder, method: method, classes: taskData.labels.count,
+                                    communicator: communicator, options: options, train: train, dev: dev,
+                                    padId: tokenizer.padId)
+        let specials = Set([tokenizer.padId, tokenizer.clsId, tokenizer.sepId, tokenizer.unkId] + (tokenizer.maskId.map { [$0] } ?? []))
+        var context = InitializationContext(embeddings: encoder.wordEmbeddings, vocabularySize: encoder.config.vocabularySize,
+                                            width: d, specialIds: specials, tokenize: { tokenizer.encodeSequence($0) },
+                                            random: RandomStream(seed: seed).split("init"))
+        try trainer.initialize(context: &context)
+
+        let out = try RunOutput(directory: URL(fileURLWithPath: output), isWriter: isRankZero)
+        let config: [String: Any] = [
+            "model": directory.url.path, "task": taskData.name, "data": data ?? NSNull(), "method": method.name,
+            "prompt_length": promptLength, "prompt_init": promptInit, "batch_size": batchSize,
+            "micro_batch_size": options.microBatchSize, "steps": steps, "lr": lr, "head_lr": headLr,
+            "weight_decay": weightDecay, "warmup": warmup, "eval_every": evalEvery, "max_length": maxLength,
+            "seed": seed, "backbone_dropout": backboneDropout, "world_size": communicator.size,
+            "train_examples": train.count, "dev_examples": dev.count, "split": "train on train, report on dev",
+        ]
+        try out.writeConfig(config)
+        out.log(["event": "start", "world_size": communicator.size, "trainable_parameters": trainer.trainableParameters])
+        say("\(taskData.name): \(train.count) train / \(dev.count) dev examples; \(method.name) n=\(promptLength), "
+            + "\(trainer.trainableParameters) trainable parameters (prompt \(trainer.layout.count(in: .prompt)), "
+            + "head \(trainer.layout.count(in: .head))); \(communicator.size) rank(s), global batch \(batchSize)")
+
+        let peftConfig: [String: Any] = [
+            "peft_type": "PROMPT_TUNING", "task_type": "SEQ_CLS", "num_virtual_tokens": promptLength, "token_dim": d,
+            "num_transformer_submodules": 1, "num_attention_heads": encoder.config.heads,
+            "num_layers": encoder.config.layers, "base_model_name_or_path": directory.url.path,
+            "prompt_tuning_init": promptInit == "text" ? "TEXT" : "RANDOM",
+            "prompt_tuning_init_text": promptInit == "text" ? promptInitText : NSNull(), "inference_mode": true,
+            "revision": NSNull(), "tokenizer_name_or_path": NSNull(),
+        ]
+        let summary = try TrainingSession(trainer: trainer, output: out, description: [
+            "task": taskData.name, "method": method.name, "model": directory.url.path, "prompt_length": promptLength,
+        ], peftConfig: peftConfig, progress: say).run()
+        say(String(format: "dev accuracy %.4f (best %.4f at step %d); adapter: %@",
+                   summary["dev.accuracy"] as? Double ?? 0, summary["best.dev.accuracy"] as? Double ?? 0,
+                   summary["best.step"] as? Int ?? 0, summary["adapter"] as? String ?? ""))
+    }
+}
