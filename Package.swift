@@ -65,7 +65,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "SoftPromptLauncherTests", dependencies: ["SoftPromptLauncher"]),
         .testTarget(name: "SoftPromptDistributedTests", dependencies: ["SoftPromptDistributed", "SoftPromptTestSupport"]),
-        .testTarget(name: "SoftPromptTokenizersTests", dependencies: ["SoftPromptTokenizers"],
+        .testTarget(name: "SoftPromptTokenizersTests", dependencies: ["SoftPromptTokenizers", "SoftPromptCheckpoint"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "SoftPromptModelsTests", dependencies: ["SoftPromptModels", "SoftPromptCheckpoint", "SoftPromptTestSupport"],
                     resources: [.copy("Fixtures")]),

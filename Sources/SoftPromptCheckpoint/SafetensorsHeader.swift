@@ -1,23 +1,27 @@
+import SoftPromptJSON
+
 /// The validated content of a safetensors header: every check that the format allows us to make before
 /// touching tensor data is made here, once, so `SafetensorsFile.tensor(_:)` can trust the entries.
 struct SafetensorsHeader {
     static let metadataKey = "__metadata__"
+    /// A safetensors header nests three deep; anything far deeper is hostile.
+    static let maximumJSONDepth = 64
 
     let metadata: [String: String]
     let entries: [String: SafetensorsEntry]
 
     /// `header` is the JSON bytes; `dataSectionSize` is what follows them in the file.
     init(parsing header: UnsafeRawBufferPointer, dataSectionSize: Int, path: String) throws(SafetensorsError) {
-        // Validate UTF-8 up front so string decoding later can never substitute characters silently.
+        // The parser refuses invalid UTF-8 in strings too; checking the whole header first says it plainly.
         guard String(validating: header, as: UTF8.self) != nil else { throw .headerNotUTF8(path: path) }
         let root: JSONValue
         do {
-            root = try JSONParser.parse(header)
+            root = try JSONParser.parse(header, options: .init(maximumDepth: Self.maximumJSONDepth, documentName: "header"))
         } catch {
-            throw .headerNotJSON(path: path, byteOffset: error.offset, reason: error.reason)
+            throw .headerNotJSON(path: path, byteOffset: error.byteOffset, reason: error.reason)
         }
         guard case let .object(members) = root else {
-            throw .headerNotObject(path: path, found: root.kindDescription)
+            throw .headerNotObject(path: path, found: root.shortDescription)
         }
 
         var metadata: [String: String] = [:]
@@ -26,6 +30,8 @@ struct SafetensorsHeader {
             if name == Self.metadataKey {
                 metadata = try Self.parseMetadata(value, path: path)
             } else {
+                // The parser compares keys byte for byte; a Swift dictionary merges canonically equivalent names.
+                guard entries[name] == nil else { throw .duplicateTensorName(path: path, name: name) }
                 entries[name] = try Self.parseEntry(name: name, value: value, dataSectionSize: dataSectionSize, path: path)
             }
         }
@@ -36,12 +42,15 @@ struct SafetensorsHeader {
 
     private static func parseMetadata(_ value: JSONValue, path: String) throws(SafetensorsError) -> [String: String] {
         guard case let .object(members) = value else {
-            throw .invalidMetadata(path: path, reason: "it is \(value.kindDescription)")
+            throw .invalidMetadata(path: path, reason: "it is \(value.shortDescription)")
         }
         var metadata: [String: String] = [:]
         for (key, value) in members {
             guard case let .string(s) = value else {
-                throw .invalidMetadata(path: path, reason: "the value of '\(key)' is \(value.kindDescription)")
+                throw .invalidMetadata(path: path, reason: "the value of '\(key)' is \(value.shortDescription)")
+            }
+            guard metadata[key] == nil else {
+                throw .invalidMetadata(path: path, reason: "the key '\(key)' appears twice (as canonically equivalent strings)")
             }
             metadata[key] = s
         }
@@ -51,7 +60,7 @@ struct SafetensorsHeader {
     private static func parseEntry(name: String, value: JSONValue, dataSectionSize: Int,
                                    path: String) throws(SafetensorsError) -> SafetensorsEntry {
         guard case let .object(members) = value else {
-            throw .entryNotObject(path: path, tensor: name, found: value.kindDescription)
+            throw .entryNotObject(path: path, tensor: name, found: value.shortDescription)
         }
         func field(_ key: String) throws(SafetensorsError) -> JSONValue {
             guard let member = members.first(where: { $0.key == key }) else {
@@ -64,7 +73,7 @@ struct SafetensorsHeader {
         let dtypeValue = try field("dtype")
         guard case let .string(dtypeName) = dtypeValue else {
             throw .fieldWrongType(path: path, tensor: name, field: "dtype", expected: "a string such as \"F32\"",
-                                  found: dtypeValue.kindDescription)
+                                  found: dtypeValue.shortDescription)
         }
         guard let dtype = SafetensorsDType(rawValue: dtypeName) else {
             throw .unknownDType(path: path, tensor: name, dtype: dtypeName)
@@ -74,7 +83,7 @@ struct SafetensorsHeader {
         let shapeValue = try field("shape")
         guard case let .array(dimValues) = shapeValue else {
             throw .fieldWrongType(path: path, tensor: name, field: "shape", expected: "an array of non-negative integers",
-                                  found: shapeValue.kindDescription)
+                                  found: shapeValue.shortDescription)
         }
         var shape: [Int] = []
         shape.reserveCapacity(dimValues.count)
@@ -101,7 +110,7 @@ struct SafetensorsHeader {
         guard case let .array(offsetValues) = offsetsValue else {
             throw .fieldWrongType(path: path, tensor: name, field: "data_offsets",
                                   expected: "an array of two non-negative integers [begin, end]",
-                                  found: offsetsValue.kindDescription)
+                                  found: offsetsValue.shortDescription)
         }
         guard offsetValues.count == 2 else {
             throw .invalidDataOffsets(path: path, tensor: name,
@@ -136,8 +145,9 @@ struct SafetensorsHeader {
 
     /// A JSON value as a non-negative Int, or a phrase saying why it is not one.
     private static func integer(_ value: JSONValue) -> Result<Int, Problem> {
-        guard case let .number(literal) = value else { return .failure(Problem(description: value.kindDescription)) }
-        switch JSONInteger(literal: literal) {
+        guard case let .number(number) = value else { return .failure(Problem(description: value.shortDescription)) }
+        let literal = number.literal
+        switch number.exactInteger {
         case let .value(v): return .success(v)
         case .negative: return .failure(Problem(description: "\(literal), which is negative"))
         case .notInteger: return .failure(Problem(description: "\(literal), which is not an integer"))

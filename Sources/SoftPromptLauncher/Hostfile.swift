@@ -5,6 +5,10 @@ public struct Hostfile: Sendable, Equatable {
     public struct Host: Sendable, Equatable {
         public var name: String
         public var slots: Int
+        public init(name: String, slots: Int) {
+            self.name = name
+            self.slots = slots
+        }
     }
     public let path: String
     public let hosts: [Host]

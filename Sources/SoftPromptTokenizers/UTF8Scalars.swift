@@ -36,26 +36,6 @@ enum UTF8Scalars {
         }
     }
 
-    /// Appends the UTF-8 encoding of one scalar value.
-    @inline(__always)
-    static func append(_ scalar: UInt32, to bytes: inout [UInt8]) {
-        if scalar < 0x80 {
-            bytes.append(UInt8(scalar))
-        } else if scalar < 0x800 {
-            bytes.append(UInt8(0xC0 | scalar >> 6))
-            bytes.append(UInt8(0x80 | scalar & 0x3F))
-        } else if scalar < 0x10000 {
-            bytes.append(UInt8(0xE0 | scalar >> 12))
-            bytes.append(UInt8(0x80 | scalar >> 6 & 0x3F))
-            bytes.append(UInt8(0x80 | scalar & 0x3F))
-        } else {
-            bytes.append(UInt8(0xF0 | scalar >> 18))
-            bytes.append(UInt8(0x80 | scalar >> 12 & 0x3F))
-            bytes.append(UInt8(0x80 | scalar >> 6 & 0x3F))
-            bytes.append(UInt8(0x80 | scalar & 0x3F))
-        }
-    }
-
     /// A string from scalar values that are valid Unicode scalars (anything else becomes U+FFFD).
     static func string<S: Sequence>(_ scalars: S) -> String where S.Element == UInt32 {
         var result = String.UnicodeScalarView()

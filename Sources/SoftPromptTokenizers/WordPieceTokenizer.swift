@@ -1,4 +1,5 @@
 import Foundation
+import SoftPromptJSON
 
 /// A BERT-style tokenizer read from a Hugging Face tokenizer.json, giving the ids HF `tokenizers` gives.
 ///
@@ -51,9 +52,11 @@ public struct WordPieceTokenizer: Sendable {
     public init(jsonData data: Data, path: String = "tokenizer.json") throws(TokenizerError) {
         let root: JSONValue
         do {
-            root = try JSONParser.parse(data)
+            // Duplicate keys are kept: model.vocab reports a repeated token itself, naming the field.
+            root = try JSONParser.parse(data, options: .init(rejectsDuplicateKeys: false, skipsByteOrderMark: true,
+                                                             documentName: "file"))
         } catch {
-            throw .invalidJSON(path: path, line: error.line, column: error.column, reason: error.message)
+            throw .invalidJSON(path: path, line: error.line, column: error.column, reason: error.reason)
         }
         let reader = FieldReader(path: path)
         guard case .object = root else { throw .invalidField(path: path, field: "(root)", expected: "an object") }
@@ -75,7 +78,7 @@ public struct WordPieceTokenizer: Sendable {
         var largestId: Int32 = -1
         for (token, value) in vocabMembers {
             // The id bound keeps a malformed file from making us allocate gigabytes for the id → token table.
-            guard case .integer(let raw) = value, raw >= 0, raw <= Int64(Self.largestSupportedId) else {
+            guard case .number(let number) = value, let raw = number.int64, raw >= 0, raw <= Int64(Self.largestSupportedId) else {
                 throw .invalidField(path: path, field: "model.vocab",
                                     expected: "an object of token → id (id of \"\(token)\" is not an integer in "
                                         + "0...\(Self.largestSupportedId))")
@@ -451,9 +454,11 @@ private struct FieldReader {
     }
 
     func integer(_ value: JSONValue?, _ field: String, default fallback: Int?, minimum: Int) throws(TokenizerError) -> Int {
-        switch value {
-        case .integer(let integer)? where integer >= Int64(minimum) && integer <= Int64(Int32.max):
+        if case .number(let number)? = value, let integer = number.int64,
+           integer >= Int64(minimum) && integer <= Int64(Int32.max) {
             return Int(integer)
+        }
+        switch value {
         case nil, .null?:
             if let fallback { return fallback }
             fallthrough
@@ -476,7 +481,7 @@ private struct FieldReader {
             func pair(_ name: String) throws(TokenizerError) -> (token: String, id: Int32) {
                 let field = "post_processor.\(name)"
                 guard case .array(let parts)? = object[name], parts.count == 2, case .string(let token) = parts[0],
-                      case .integer(let id) = parts[1], id >= 0, id < Int64(Int32.max) else {
+                      case .number(let number) = parts[1], let id = number.int64, id >= 0, id < Int64(Int32.max) else {
                     throw .invalidField(path: path, field: field, expected: "a [token, id] pair")
                 }
                 return (token, Int32(id))
@@ -499,7 +504,7 @@ private struct FieldReader {
                     var ids: [Int32] = []
                     var tokens: [String] = []
                     for (idValue, tokenValue) in zip(idValues, tokenValues) {
-                        guard case .integer(let id) = idValue, id >= 0, id < Int64(Int32.max),
+                        guard case .number(let number) = idValue, let id = number.int64, id >= 0, id < Int64(Int32.max),
                               case .string(let token) = tokenValue else {
                             throw .invalidField(path: path, field: field,
                                                 expected: "an object with integer \"ids\" and string \"tokens\"")

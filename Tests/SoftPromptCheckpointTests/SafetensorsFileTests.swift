@@ -276,6 +276,14 @@ private func bitPatterns(_ tensor: Tensor) -> [UInt32] { tensor.toArray().map(\.
                     mentioning: ["duplicate key \"w\""])
 }
 
+@Test func canonicallyEquivalentTensorNamesInTheHeaderAreRejected() throws {
+    // "\u{E9}" and "e\u{301}" are different keys to the JSON parser but one key to a Swift dictionary.
+    let dir = try TemporaryDirectory()
+    let header = padded("{\"\u{E9}\":\(entry("F32", [1], 0, 4)),\"e\u{301}\":\(entry("F32", [1], 4, 8))}")
+    expectRejection(try dir.safetensors("equivalent.safetensors", header: header, payload: bytes(ofFloats: [1, 2])),
+                    mentioning: ["appears more than once"])
+}
+
 @Test func metadataThatIsNotAnObjectIsRejected() throws {
     let dir = try TemporaryDirectory()
     expectRejection(try dir.safetensors("metaarray.safetensors", header: "{\"__metadata__\":[\"a\"]}"),

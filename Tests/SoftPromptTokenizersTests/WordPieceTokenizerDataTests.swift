@@ -1,4 +1,5 @@
 import Foundation
+import SoftPromptCheckpoint
 import Testing
 import SoftPromptTokenizers
 
