@@ -1,5 +1,6 @@
 import Foundation
 import SoftPromptCheckpoint
+import SoftPromptMethods
 import SoftPromptTensor
 
 /// The files of a run under `--output DIR`: config.json (the resolved run configuration), metrics.jsonl (one
@@ -60,6 +61,18 @@ public final class RunOutput {
             throw RunOutputError.cannotWrite(folder.path, "\(error)")
         }
         return folder
+    }
+
+    /// The flat θ buffer (theta.safetensors, tensor `theta`), its layout in the metadata: the exact final state,
+    /// for comparisons between runs and for resuming.
+    public func writeTheta(_ theta: [Float], layout: ParameterLayout) throws {
+        guard isWriter else { return }
+        let url = directory.appendingPathComponent("theta.safetensors")
+        let description = layout.specs.map { "\($0.name):\($0.group.rawValue):\($0.offset):\($0.shape.map(String.init).joined(separator: "x"))" }
+        do {
+            try SafetensorsWriter.write([("theta", Tensor(shape: [theta.count], values: theta))],
+                                        metadata: ["layout": description.joined(separator: ",")], to: url)
+        } catch { throw RunOutputError.cannotWrite(url.path, "\(error)") }
     }
 
     private func writeJSON(_ object: [String: Any], to name: String) throws {

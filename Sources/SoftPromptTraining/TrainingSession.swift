@@ -57,6 +57,7 @@ public struct TrainingSession {
         try evaluate()
 
         let finalTheta = trainer.theta
+        try output.writeTheta(finalTheta, layout: trainer.layout)
         let adapter = try output.writeAdapter(named: "adapter", prompt: trainer.exportPrompt(),
                                               head: trainer.head.tensors(theta: finalTheta), peftConfig: peftConfig)
         var bestAdapter = adapter

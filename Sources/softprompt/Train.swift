@@ -100,6 +100,10 @@ struct Train: ParsableCommand {
         let directory = try ModelDirectory(try ModelLocator.resolve(model))
         let tokenizer = try WordPieceTokenizer(contentsOf: directory.tokenizerURL)
         let encoder = try BertModel(directory: directory)
+        guard promptLength + maxLength <= encoder.config.maxPositions else {
+            throw ValidationError("--prompt-length \(promptLength) + --max-length \(maxLength) exceeds the model's "
+                                  + "\(encoder.config.maxPositions) positions (max_position_embeddings in config.json)")
+        }
         if backboneDropout {
             encoder.dropout = BackboneDropout(config: encoder.config, random: RandomStream(seed: seed).split("dropout", communicator.rank))
         }

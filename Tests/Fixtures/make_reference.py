@@ -89,6 +89,24 @@ def tensors(prompt, input_ids, token_type_ids, attention_mask, weights, hidden, 
             "prompt_grad": f32(grad)}
 
 
+def tiny_tokenizer(size):
+    """A character-level WordPiece tokenizer.json with `size` tokens for the tiny BERT, so the whole training
+    command runs on it in CI: specials, letters, ##letters, digits, punctuation."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+    letters = [chr(c) for c in range(ord("a"), ord("z") + 1)]
+    pieces = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + letters + ["##" + c for c in letters]
+    pieces += [str(d) for d in range(10)] + list(".,!?'\"-:;()/&$%*+=<>@#[]_~`^{}|")
+    pieces = pieces[:size]
+    vocab = {piece: i for i, piece in enumerate(pieces)}
+    tokenizer = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]", max_input_chars_per_word=100))
+    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])])
+    return tokenizer
+
+
 def make_tiny_bert():
     torch.manual_seed(1234)
     config = BertConfig(vocab_size=97, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
@@ -102,6 +120,7 @@ def make_tiny_bert():
                 p.add_(0.1 * torch.randn_like(p))
     folder = os.path.join(MODELS_FIXTURES, "tiny-bert")
     model.save_pretrained(folder, safe_serialization=True)
+    tiny_tokenizer(97).save(os.path.join(folder, "tokenizer.json"))
     model = model.double().eval()
 
     b, length, n = 3, 9, 5
