@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C bridges
@@ -34,7 +35,7 @@ let package = Package(
         .target(name: "SoftPromptMethods", dependencies: ["SoftPromptTensor"]),
         .target(name: "SoftPromptTasks", dependencies: ["SoftPromptTensor", "SoftPromptTokenizers"]),
         .target(name: "SoftPromptDistributed", dependencies: ["CMPI"]),
-        .target(name: "SoftPromptLauncher"),
+        .target(name: "SoftPromptLauncher", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "SoftPromptTraining", dependencies: [
             "SoftPromptTensor", "SoftPromptCheckpoint", "SoftPromptModels", "SoftPromptMethods", "SoftPromptDistributed",
             "SoftPromptTasks",

@@ -2,12 +2,17 @@ import Foundation
 
 /// Builds the environment of a launch: what every rank needs (-x), and what only mpirun itself needs.
 public enum MPIRunEnvironment {
-    /// Variables forwarded to every rank: one BLAS thread per rank, the model location, and any
-    /// OPENBLAS_*/OMPI_MCA_*/SOFTPROMPT_* variable already set here.
+    /// Set (with OPENBLAS_CORETYPE) when softprompt chose the OpenBLAS core type for this machine itself.
+    public static let automaticCoreTypeVariable = "SOFTPROMPT_AUTOMATIC_OPENBLAS_CORETYPE"
+
+    /// Variables forwarded to every rank: one BLAS thread per rank, and any OPENBLAS_*/SOFTPROMPT_* variable
+    /// set here, except a core type softprompt chose for this machine (other nodes choose their own).
     public static func rankVariables(current: [String: String] = ProcessInfo.processInfo.environment) -> [(String, String)] {
+        let automatic = current[automaticCoreTypeVariable] != nil
         var variables: [(String, String)] = [("OPENBLAS_NUM_THREADS", "1")]
         for (name, value) in current.sorted(by: { $0.key < $1.key })
         where (name.hasPrefix("OPENBLAS_") && name != "OPENBLAS_NUM_THREADS") || name.hasPrefix("SOFTPROMPT_") {
+            if automatic && (name == "OPENBLAS_CORETYPE" || name == automaticCoreTypeVariable) { continue }
             variables.append((name, value))
         }
         return variables

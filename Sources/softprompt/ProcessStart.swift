@@ -1,4 +1,5 @@
 import Foundation
+import SoftPromptLauncher
 import SoftPromptTensor
 
 /// Settings that have to be in place before any command runs.
@@ -11,6 +12,8 @@ enum ProcessStart {
               let flags = cpuFlags(),
               let better = BLAS.fasterCoreType(cpuFlags: flags, current: BLAS.coreName) else { return }
         setenv("OPENBLAS_CORETYPE", better, 1)
+        // Chosen for this machine: the launcher must not hand it to ranks on other nodes, which choose their own.
+        setenv(MPIRunEnvironment.automaticCoreTypeVariable, "1", 1)
         let arguments = CommandLine.arguments
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
         argv.append(nil)

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import SoftPromptLauncher
 import SoftPromptTensor
 
 @main
@@ -15,6 +17,10 @@ struct SoftPrompt: ParsableCommand {
     static func main() {
         ProcessStart.selectFastBLASKernels()
         ProcessStart.configure()
-        main(nil)
+        do {
+            main(try Recipe.expand(Array(CommandLine.arguments.dropFirst())))
+        } catch {
+            exit(withError: error)
+        }
     }
 }

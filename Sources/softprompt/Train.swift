@@ -18,6 +18,9 @@ struct Train: ParsableCommand {
             one rank's result. Writes config.json, metrics.jsonl, summary.json and adapter/ into --output.
             """)
 
+    @Option(help: "A YAML recipe of flag: value pairs (see launch/); flags on the command line override it.")
+    var recipe: String?
+
     @Option(help: "Model folder (config.json, model.safetensors, tokenizer.json). Default: the installed MiniLM.")
     var model: String?
 

@@ -1,3 +1,4 @@
+import Foundation
 import SoftPromptLauncher
 import Testing
 
@@ -69,5 +70,37 @@ import Testing
     @Test func theJobsExitStatusIsPropagated() throws {
         let outcome = try Supervisor().run(["sh", "-c", "exit 3"], environment: [:])
         #expect(outcome.status == 3 && outcome.failure == nil)
+    }
+}
+
+@Suite struct RecipeTests {
+    func recipe(_ yaml: String) throws -> String {
+        let path = NSTemporaryDirectory() + "recipe-\(UUID().uuidString).yaml"
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func recipeValuesComeBeforeTheCommandLinesSoFlagsOverrideThem() throws {
+        let path = try recipe("task: demo\nsteps: 150\nbackbone-dropout: true\nverbose: false\n")
+        #expect(try Recipe.expand(["launch", "--np", "2", "--", "train", "--recipe", path, "--steps", "3"]) ==
+                ["launch", "--np", "2", "--", "train", "--task", "demo", "--steps", "150", "--backbone-dropout", "--steps", "3"])
+    }
+
+    @Test func aNestedValueIsRefusedWithItsLine() throws {
+        let path = try recipe("task: demo\nsteps: [1, 2]\n")
+        #expect { try Recipe.expand(["train", "--recipe", path]) } throws: { "\($0)" == "\(path): line 2: steps must be a single value" }
+    }
+
+    @Test func argumentsWithoutARecipeAreLeftAlone() throws {
+        #expect(try Recipe.expand(["train", "--steps", "3"]) == ["train", "--steps", "3"])
+        #expect(throws: RecipeError.self) { try Recipe.expand(["train", "--recipe", "/no/such.yaml"]) }
+    }
+}
+
+@Suite struct AutomaticCoreTypeTests {
+    @Test func aCoreTypeChosenForThisMachineIsNotForwarded() {
+        let variables = MPIRunEnvironment.rankVariables(current: ["OPENBLAS_CORETYPE": "SkylakeX",
+                                                                 MPIRunEnvironment.automaticCoreTypeVariable: "1"])
+        #expect(variables.map(\.0) == ["OPENBLAS_NUM_THREADS"])
     }
 }
