@@ -58,7 +58,7 @@ struct Bench: ParsableCommand {
         guard let (m, n, k) = parsedShape else { return }
         let reference = SGEMMBenchmark.measure(m: m, n: n, k: k, repeats: sgemm ? 20 : 10)
         if sgemm {
-            report([
+            try report([
                 "benchmark": "sgemm", "m": m, "n": n, "k": k, "repeats": reference.repeats,
                 "blas_threads": BLAS.threadCount, "blas_core": BLAS.coreName,
                 "best_seconds": reference.bestSeconds, "median_seconds": reference.medianSeconds,
@@ -115,7 +115,7 @@ struct Bench: ParsableCommand {
         let flopsPerToken = 4 * matrixWeights + 12 * layers * d * Double(length)
         let gflops = flopsPerToken * tokens / median / 1e9
         let rssMB = ProcessClock.maxResidentMegabytes()
-        report([
+        try report([
             "benchmark": "prompt_tuning_step", "model": directory.url.path, "batch": batch, "seq": seq,
             "prompt": prompt, "threads": threads, "blas_core": BLAS.coreName, "repeats": repeats,
             "step_seconds_min": best, "step_seconds_median": median, "tokens_per_second": tokens / median,
@@ -129,11 +129,7 @@ struct Bench: ParsableCommand {
                                    gflops / sgemmGFLOPS, rssMB, startup))
     }
 
-    private func report(_ object: [String: Any], text: String) {
-        if json, let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) {
-            print(String(decoding: data, as: UTF8.self))
-        } else {
-            print(text)
-        }
+    private func report(_ object: [String: Any], text: String) throws {
+        if json { try printJSON(object) } else { print(text) }
     }
 }

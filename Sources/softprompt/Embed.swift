@@ -42,8 +42,7 @@ struct Embed: ParsableCommand {
             let object: [String: Any] = ["tokens": encoding.tokens, "ids": encoding.ids.map(Int.init),
                                          "token_type_ids": encoding.typeIds.map(Int.init),
                                          "embedding": embedding.map(Double.init)]
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            try printJSON(object)
             return
         }
         print("tokens     \(encoding.tokens.joined(separator: " "))")

@@ -44,8 +44,7 @@ struct Inspect: ParsableCommand {
                 "dtypes": weights.dtypeCounts, "ranks": ranks,
             ]
             if let decoderLayers = summary.decoderLayers { object["decoder_layers"] = decoderLayers }
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-            print(String(decoding: data, as: UTF8.self))
+            try printJSON(object)
             return
         }
         let dtypes = weights.dtypeCounts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
