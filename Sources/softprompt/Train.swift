@@ -162,7 +162,7 @@ struct Train: ParsableCommand {
             + "head \(trainer.layout.count(in: .head))); \(communicator.size) rank(s), global batch \(batchSize)")
 
         let peftConfig: [String: Any] = [
-            "peft_type": "PROMPT_TUNING", "task_type": "SEQ_CLS", "num_virtual_tokens": promptLength, "token_dim": d,
+            "peft_type": "PROMPT_TUNING", "task_type": "FEATURE_EXTRACTION", "num_virtual_tokens": promptLength, "token_dim": d,
             "num_transformer_submodules": 1, "num_attention_heads": encoder.config.heads,
             "num_layers": encoder.config.layers, "base_model_name_or_path": directory.url.path,
             "prompt_tuning_init": promptInit == "text" ? "TEXT" : "RANDOM",
