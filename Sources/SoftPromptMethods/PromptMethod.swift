@@ -40,7 +40,10 @@ public protocol PromptMethod: AnyObject, Sendable {
     var width: Int { get }
     /// Declares the method's tensors in `layout` (called once, before anything else).
     func declare(in layout: inout ParameterLayout)
-    /// Writes initial values into the method's part of θ.
+    /// Sets up frozen state every rank must hold identically (e.g. SuperPos's sampled embeddings); called on
+    /// every rank with the same context, before `initialize`.
+    func prepare(context: InitializationContext) throws
+    /// Writes initial values into the method's part of θ (on rank 0; θ is then broadcast).
     func initialize(theta: UnsafeMutablePointer<Float>, context: inout InitializationContext) throws
     /// prompt (n,d) ← P(θ).
     func materialize(theta: UnsafePointer<Float>, prompt: UnsafeMutablePointer<Float>)
@@ -49,6 +52,8 @@ public protocol PromptMethod: AnyObject, Sendable {
 }
 
 extension PromptMethod {
+    public func prepare(context: InitializationContext) throws {}
+
     /// The prompt to store for inference (the PEFT adapter): P(θ).
     public func exportPrompt(theta: UnsafePointer<Float>) -> Tensor {
         let prompt = Tensor(zeros: [promptLength, width])

@@ -80,8 +80,10 @@ public final class PromptTrainer {
 
     public var trainableParameters: Int { layout.count }
 
-    /// Initialises θ on rank 0 (method, then head) and broadcasts it, so every rank starts from the same bits.
+    /// Prepares the method's frozen state on every rank, initialises θ on rank 0 (method, then head) and
+    /// broadcasts it, so every rank starts from the same bits.
     public func initialize(context: inout InitializationContext) throws {
+        try method.prepare(context: context)
         if communicator.rank == 0 {
             try theta.withUnsafeMutableBufferPointer { t in
                 try method.initialize(theta: t.baseAddress!, context: &context)

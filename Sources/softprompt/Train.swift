@@ -30,8 +30,20 @@ struct Train: ParsableCommand {
     @Option(help: "The task's data folder (e.g. ../shared/data/glue/SST-2). Not needed for demo.")
     var data: String?
 
-    @Option(help: "Prompt method: pt (prompt tuning).")
+    @Option(help: "Prompt method: pt (prompt tuning), residual (Residual Prompt Tuning), superpos (SuperPos-Prompt).")
     var method = "pt"
+
+    @Option(help: "residual: MLP bottleneck b (800 as in the official code).")
+    var residualBottleneck = 800
+
+    @Flag(help: "residual: one MLP per prompt row instead of one shared MLP.")
+    var residualSeparateMlps = false
+
+    @Option(help: "superpos: m, the number of sampled vocabulary embeddings superposed.")
+    var superposTokens = 128
+
+    @Flag(inversion: .prefixedNo, help: "superpos: train the shared offset ΔE (m,d) of the sampled embeddings.")
+    var superposDelta = true
 
     @Option(help: "Prompt length n.")
     var promptLength = 20
@@ -82,7 +94,9 @@ struct Train: ParsableCommand {
     var output = "runs/latest"
 
     func validate() throws {
-        guard method == "pt" else { throw ValidationError("--method \(method) is not available yet (pt is)") }
+        guard ["pt", "residual", "superpos"].contains(method) else {
+            throw ValidationError("--method \(method) is not available yet (pt, residual and superpos are; dept, adept and ept come next)")
+        }
         guard ["sampled", "random", "labels", "text"].contains(promptInit) else {
             throw ValidationError("--prompt-init must be sampled, random, labels or text")
         }
@@ -136,7 +150,18 @@ struct Train: ParsableCommand {
         case "text": initialization = .text(promptInitText)
         default: initialization = .sampledVocabulary(population: 5000)
         }
-        let method = PromptTuning(promptLength: promptLength, width: d, initialization: initialization)
+        let method: any PromptMethod
+        switch self.method {
+        case "residual":
+            // Residual-PT's code samples its prompt rows from the whole vocabulary unless told otherwise.
+            method = ResidualPrompt(promptLength: promptLength, width: d, bottleneck: residualBottleneck,
+                                    separateMLPs: residualSeparateMlps,
+                                    initialization: promptInit == "sampled" ? .sampledVocabulary(population: .max) : initialization)
+        case "superpos":
+            method = SuperPosPrompt(promptLength: promptLength, width: d, tokens: superposTokens, delta: superposDelta)
+        default:
+            method = PromptTuning(promptLength: promptLength, width: d, initialization: initialization)
+        }
         let trainer = PromptTrainer(model: encoder, method: method, classes: taskData.labels.count,
                                     communicator: communicator, options: options, train: train, dev: dev,
                                     padId: tokenizer.padId)
@@ -153,6 +178,8 @@ struct Train: ParsableCommand {
             "micro_batch_size": options.microBatchSize, "steps": steps, "lr": lr, "head_lr": headLr,
             "weight_decay": weightDecay, "warmup": warmup, "eval_every": evalEvery, "max_length": maxLength,
             "seed": seed, "backbone_dropout": backboneDropout, "world_size": communicator.size,
+            "residual_bottleneck": residualBottleneck, "residual_separate_mlps": residualSeparateMlps,
+            "superpos_tokens": superposTokens, "superpos_delta": superposDelta,
             "train_examples": train.count, "dev_examples": dev.count, "split": "train on train, report on dev",
         ]
         try out.writeConfig(config)
