@@ -49,10 +49,28 @@ public protocol PromptMethod: AnyObject, Sendable {
     func materialize(theta: UnsafePointer<Float>, prompt: UnsafeMutablePointer<Float>)
     /// gradient += dL/dθ given dPrompt (n,d) = dL/dP. `gradient` is the whole flat gradient buffer.
     func backward(theta: UnsafePointer<Float>, dPrompt: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>)
+
+    /// Whether the method adds an offset to the input token embeddings before the prompt is prepended (DePT,
+    /// ADePT, EPT). The model only sees the sum; its input gradient there is the offset's gradient.
+    var offsetsInputEmbeddings: Bool { get }
+    /// embeddings[b][j] += offset for the text rows of a batch: row j of example b is at
+    /// `embeddings + b·rowStride + j·d`, j < length.
+    func applyInputOffset(theta: UnsafePointer<Float>, embeddings: UnsafeMutablePointer<Float>, batch: Int, length: Int,
+                          rowStride: Int)
+    /// gradient += dL/dθ through the offset, given dL/d(embeddings) laid out as in `applyInputOffset`, for the
+    /// batch of the latest `applyInputOffset`.
+    func inputOffsetBackward(theta: UnsafePointer<Float>, dEmbeddings: UnsafePointer<Float>, batch: Int, length: Int,
+                             rowStride: Int, gradient: UnsafeMutablePointer<Float>)
 }
 
 extension PromptMethod {
     public func prepare(context: InitializationContext) throws {}
+
+    public var offsetsInputEmbeddings: Bool { false }
+    public func applyInputOffset(theta: UnsafePointer<Float>, embeddings: UnsafeMutablePointer<Float>, batch: Int,
+                                 length: Int, rowStride: Int) {}
+    public func inputOffsetBackward(theta: UnsafePointer<Float>, dEmbeddings: UnsafePointer<Float>, batch: Int,
+                                    length: Int, rowStride: Int, gradient: UnsafeMutablePointer<Float>) {}
 
     /// The prompt to store for inference (the PEFT adapter): P(θ).
     public func exportPrompt(theta: UnsafePointer<Float>) -> Tensor {

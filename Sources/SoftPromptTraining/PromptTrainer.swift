@@ -60,7 +60,7 @@ public final class PromptTrainer {
         gradient = Array(repeating: 0, count: layout.count)
         optimizer = AdamW(layout: layout, groups: [
             .prompt: .init(learningRate: options.promptLearningRate, weightDecay: options.weightDecay),
-            .lowRank: .init(learningRate: options.promptLearningRate, weightDecay: options.weightDecay),
+            .lowRank: .init(learningRate: options.lowRankLearningRate, weightDecay: options.weightDecay),
             .head: .init(learningRate: options.headLearningRate, weightDecay: options.weightDecay),
         ])
         let d = model.config.hiddenSize, n = method.promptLength
@@ -172,6 +172,15 @@ public final class PromptTrainer {
         }
         batch.backward(model, dLastHidden: dHidden)
         batch.accumulatePromptGradient(into: &dPrompt)
+        if method.offsetsInputEmbeddings {
+            let (n, d) = (method.promptLength, model.config.hiddenSize)
+            theta.withUnsafeBufferPointer { th in
+                gradient.withUnsafeMutableBufferPointer { g in
+                    method.inputOffsetBackward(theta: th.baseAddress!, dEmbeddings: batch.dInputsEmbeds + n * d, batch: rows,
+                                               length: length, rowStride: t * d, gradient: g.baseAddress!)
+                }
+            }
+        }
         return (lossMean * Float(counted), Float(correct), Float(rows * (method.promptLength + length)))
     }
 
@@ -194,6 +203,13 @@ public final class PromptTrainer {
         }
         batch.resize(batch: rows, textLength: length)
         try batch.fill(prompt: prompt, ids: ids, typeIds: typeIds, attentionMask: mask, embedding: model)
+        if method.offsetsInputEmbeddings {
+            let d = model.config.hiddenSize
+            theta.withUnsafeBufferPointer {
+                method.applyInputOffset(theta: $0.baseAddress!, embeddings: batch.inputsEmbeds + n * d, batch: rows,
+                                        length: length, rowStride: (n + length) * d)
+            }
+        }
         return length
     }
 

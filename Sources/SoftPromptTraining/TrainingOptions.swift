@@ -7,6 +7,8 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
     public var steps: Int = 600
     public var promptLearningRate: Double = 0.3
     public var headLearningRate: Double = 5e-3
+    /// DePT's second group: A and B (and ADePT's/EPT's low-rank parts).
+    public var lowRankLearningRate: Double = 5e-4
     public var weightDecay: Double = 1e-5
     public var schedule: LearningRateSchedule = .constant
     /// Evaluate on the dev set every this many steps (0: only at the end).

@@ -30,8 +30,14 @@ struct Train: ParsableCommand {
     @Option(help: "The task's data folder (e.g. ../shared/data/glue/SST-2). Not needed for demo.")
     var data: String?
 
-    @Option(help: "Prompt method: pt (prompt tuning), residual (Residual Prompt Tuning), superpos (SuperPos-Prompt).")
+    @Option(help: "Prompt method: pt (prompt tuning), residual (Residual Prompt Tuning), superpos (SuperPos-Prompt), dept (DePT).")
     var method = "pt"
+
+    @Option(help: "dept: rank r of the low-rank pair A (s,r), B (r,d); s is --max-length.")
+    var deptRank = 30
+
+    @Option(help: "dept: learning rate of A and B (the second group).")
+    var lowRankLr = 5e-4
 
     @Option(help: "residual: MLP bottleneck b (800 as in the official code).")
     var residualBottleneck = 800
@@ -94,8 +100,8 @@ struct Train: ParsableCommand {
     var output = "runs/latest"
 
     func validate() throws {
-        guard ["pt", "residual", "superpos"].contains(method) else {
-            throw ValidationError("--method \(method) is not available yet (pt, residual and superpos are; dept, adept and ept come next)")
+        guard ["pt", "residual", "superpos", "dept"].contains(method) else {
+            throw ValidationError("--method \(method) is not available yet (pt, residual, superpos and dept are; adept and ept come next)")
         }
         guard ["sampled", "random", "labels", "text"].contains(promptInit) else {
             throw ValidationError("--prompt-init must be sampled, random, labels or text")
@@ -135,6 +141,7 @@ struct Train: ParsableCommand {
         options.steps = steps
         options.promptLearningRate = lr
         options.headLearningRate = headLr
+        options.lowRankLearningRate = lowRankLr
         options.weightDecay = weightDecay
         options.schedule = warmup > 0 ? .linear(warmupSteps: warmup, totalSteps: steps) : .constant
         options.evalEvery = evalEvery
@@ -157,6 +164,10 @@ struct Train: ParsableCommand {
             method = ResidualPrompt(promptLength: promptLength, width: d, bottleneck: residualBottleneck,
                                     separateMLPs: residualSeparateMlps,
                                     initialization: promptInit == "sampled" ? .sampledVocabulary(population: .max) : initialization)
+        case "dept":
+            // DePT's prompt starts from a text by default (methods.md §7.8).
+            method = DecomposedPrompt(promptLength: promptLength, width: d, maxLength: maxLength, rank: deptRank,
+                                      initialization: promptInit == "sampled" ? .text(promptInitText) : initialization)
         case "superpos":
             method = SuperPosPrompt(promptLength: promptLength, width: d, tokens: superposTokens, delta: superposDelta)
         default:
@@ -179,7 +190,8 @@ struct Train: ParsableCommand {
             "weight_decay": weightDecay, "warmup": warmup, "eval_every": evalEvery, "max_length": maxLength,
             "seed": seed, "backbone_dropout": backboneDropout, "world_size": communicator.size,
             "residual_bottleneck": residualBottleneck, "residual_separate_mlps": residualSeparateMlps,
-            "superpos_tokens": superposTokens, "superpos_delta": superposDelta,
+            "superpos_tokens": superposTokens, "superpos_delta": superposDelta, "dept_rank": deptRank,
+            "low_rank_lr": lowRankLr,
             "train_examples": train.count, "dev_examples": dev.count, "split": "train on train, report on dev",
         ]
         try out.writeConfig(config)
