@@ -61,7 +61,7 @@ public final class DecomposedPrompt: PromptMethod, @unchecked Sendable {
     public var offsetsInputEmbeddings: Bool { true }
 
     public func applyInputOffset(theta: UnsafePointer<Float>, embeddings: UnsafeMutablePointer<Float>, batch: Int,
-                                 length: Int, rowStride: Int) {
+                                 length: Int, rowStride: Int, training: Bool) {
         precondition(length <= maxLength, "input of \(length) tokens is longer than DePT's s = \(maxLength)")
         let (_, a, b) = offsets
         // offset (L,d) = c · A[0..<L] (L,r) · B (r,d)

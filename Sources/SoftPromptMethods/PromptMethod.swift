@@ -54,9 +54,9 @@ public protocol PromptMethod: AnyObject, Sendable {
     /// ADePT, EPT). The model only sees the sum; its input gradient there is the offset's gradient.
     var offsetsInputEmbeddings: Bool { get }
     /// embeddings[b][j] += offset for the text rows of a batch: row j of example b is at
-    /// `embeddings + b·rowStride + j·d`, j < length.
+    /// `embeddings + b·rowStride + j·d`, j < length. `training` turns on a method's own dropout (ADePT).
     func applyInputOffset(theta: UnsafePointer<Float>, embeddings: UnsafeMutablePointer<Float>, batch: Int, length: Int,
-                          rowStride: Int)
+                          rowStride: Int, training: Bool)
     /// gradient += dL/dθ through the offset, given dL/d(embeddings) laid out as in `applyInputOffset`, for the
     /// batch of the latest `applyInputOffset`.
     func inputOffsetBackward(theta: UnsafePointer<Float>, dEmbeddings: UnsafePointer<Float>, batch: Int, length: Int,
@@ -68,7 +68,7 @@ extension PromptMethod {
 
     public var offsetsInputEmbeddings: Bool { false }
     public func applyInputOffset(theta: UnsafePointer<Float>, embeddings: UnsafeMutablePointer<Float>, batch: Int,
-                                 length: Int, rowStride: Int) {}
+                                 length: Int, rowStride: Int, training: Bool) {}
     public func inputOffsetBackward(theta: UnsafePointer<Float>, dEmbeddings: UnsafePointer<Float>, batch: Int,
                                     length: Int, rowStride: Int, gradient: UnsafeMutablePointer<Float>) {}
 

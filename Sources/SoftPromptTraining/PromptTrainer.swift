@@ -151,7 +151,7 @@ public final class PromptTrainer {
     /// Returns its loss sum, correct predictions and tokens (prompt included).
     private func microStep(_ examples: [EncodedExample]) throws -> (Float, Float, Float) {
         let rows = examples.count, classes = head.classes
-        let length = try load(examples)
+        let length = try load(examples, training: true)
         let hidden = try batch.forward(model)
         let t = batch.length
         let (lossMean, counted) = theta.withUnsafeBufferPointer { th in
@@ -185,7 +185,7 @@ public final class PromptTrainer {
     }
 
     /// Pads the examples to their longest and fills the prompted batch; returns the text length L.
-    private func load(_ examples: [EncodedExample]) throws -> Int {
+    private func load(_ examples: [EncodedExample], training: Bool) throws -> Int {
         let length = examples.map(\.ids.count).max() ?? 1
         let n = method.promptLength, rows = examples.count
         ids = Array(repeating: padId, count: rows * length)
@@ -207,7 +207,7 @@ public final class PromptTrainer {
             let d = model.config.hiddenSize
             theta.withUnsafeBufferPointer {
                 method.applyInputOffset(theta: $0.baseAddress!, embeddings: batch.inputsEmbeds + n * d, batch: rows,
-                                        length: length, rowStride: (n + length) * d)
+                                        length: length, rowStride: (n + length) * d, training: training)
             }
         }
         return length
@@ -221,7 +221,7 @@ public final class PromptTrainer {
         var start = 0
         while start < mine.count {
             let examples = mine[start..<min(start + options.evalBatchSize, mine.count)].map { dev[$0] }
-            _ = try load(examples)
+            _ = try load(examples, training: false)
             let hidden = try batch.forward(model)
             theta.withUnsafeBufferPointer { th in
                 head.forward(theta: th.baseAddress!, hidden: hidden, poolMask: poolMask, batch: examples.count,

@@ -30,13 +30,19 @@ struct Train: ParsableCommand {
     @Option(help: "The task's data folder (e.g. ../shared/data/glue/SST-2). Not needed for demo.")
     var data: String?
 
-    @Option(help: "Prompt method: pt (prompt tuning), residual (Residual Prompt Tuning), superpos (SuperPos-Prompt), dept (DePT).")
+    @Option(help: "Prompt method: pt (prompt tuning), residual (Residual Prompt Tuning), superpos (SuperPos-Prompt), dept (DePT), adept (ADePT).")
     var method = "pt"
 
     @Option(help: "dept: rank r of the low-rank pair A (s,r), B (r,d); s is --max-length.")
     var deptRank = 30
 
-    @Option(help: "dept: learning rate of A and B (the second group).")
+    @Option(help: "adept: rank r of the token-conditioned FFN (A (d,r), B (r,d)).")
+    var adeptRank = 19
+
+    @Option(help: "adept: dropout inside the FFN while training (0.1 in the official code).")
+    var adeptDropout = 0.1
+
+    @Option(help: "dept/adept: learning rate of the low-rank parts (the second group).")
     var lowRankLr = 5e-4
 
     @Option(help: "residual: MLP bottleneck b (800 as in the official code).")
@@ -100,9 +106,10 @@ struct Train: ParsableCommand {
     var output = "runs/latest"
 
     func validate() throws {
-        guard ["pt", "residual", "superpos", "dept"].contains(method) else {
-            throw ValidationError("--method \(method) is not available yet (pt, residual, superpos and dept are; adept and ept come next)")
+        guard ["pt", "residual", "superpos", "dept", "adept"].contains(method) else {
+            throw ValidationError("--method \(method) is not available yet (pt, residual, superpos, dept and adept are; ept comes next)")
         }
+        guard adeptDropout >= 0 && adeptDropout < 1 else { throw ValidationError("--adept-dropout must be in [0, 1)") }
         guard ["sampled", "random", "labels", "text"].contains(promptInit) else {
             throw ValidationError("--prompt-init must be sampled, random, labels or text")
         }
@@ -168,6 +175,9 @@ struct Train: ParsableCommand {
             // DePT's prompt starts from a text by default (methods.md §7.8).
             method = DecomposedPrompt(promptLength: promptLength, width: d, maxLength: maxLength, rank: deptRank,
                                       initialization: promptInit == "sampled" ? .text(promptInitText) : initialization)
+        case "adept":
+            method = AdaptiveDecomposedPrompt(promptLength: promptLength, width: d, rank: adeptRank, dropout: adeptDropout,
+                                              initialization: promptInit == "sampled" ? .text(promptInitText) : initialization)
         case "superpos":
             method = SuperPosPrompt(promptLength: promptLength, width: d, tokens: superposTokens, delta: superposDelta)
         default:
@@ -191,6 +201,7 @@ struct Train: ParsableCommand {
             "seed": seed, "backbone_dropout": backboneDropout, "world_size": communicator.size,
             "residual_bottleneck": residualBottleneck, "residual_separate_mlps": residualSeparateMlps,
             "superpos_tokens": superposTokens, "superpos_delta": superposDelta, "dept_rank": deptRank,
+            "adept_rank": adeptRank, "adept_dropout": adeptDropout,
             "low_rank_lr": lowRankLr,
             "train_examples": train.count, "dev_examples": dev.count, "split": "train on train, report on dev",
         ]

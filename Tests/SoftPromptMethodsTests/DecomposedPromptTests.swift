@@ -25,7 +25,7 @@ import Testing
         let method = method(theta: &theta)
         // two examples of length 3, rows 4 apart (as if a prompt of 1 row sat before each)
         var embeddings = [Float](repeating: 1, count: 2 * 4 * 3)
-        method.applyInputOffset(theta: theta, embeddings: &embeddings, batch: 2, length: 3, rowStride: 12)
+        method.applyInputOffset(theta: theta, embeddings: &embeddings, batch: 2, length: 3, rowStride: 12, training: true)
         let a = Array(theta[6..<26]), b = Array(theta[26..<38])  // A (5,4), B (4,3)
         for j in 0..<3 {
             for c in 0..<3 {
@@ -43,7 +43,7 @@ import Testing
         let dEmbeddings = (0..<24).map { Float(($0 * 3) % 5) - 2 }
         func loss(_ t: [Float]) -> Double {
             var e = [Float](repeating: 0, count: 24)
-            method.applyInputOffset(theta: t, embeddings: &e, batch: 2, length: 3, rowStride: 12)
+            method.applyInputOffset(theta: t, embeddings: &e, batch: 2, length: 3, rowStride: 12, training: true)
             return zip(e, dEmbeddings).reduce(0) { $0 + Double($1.0 * $1.1) }
         }
         _ = loss(theta)
