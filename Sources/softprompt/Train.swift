@@ -30,11 +30,17 @@ struct Train: ParsableCommand {
     @Option(help: "The task's data folder (e.g. ../shared/data/glue/SST-2). Not needed for demo.")
     var data: String?
 
-    @Option(help: "Prompt method: pt (prompt tuning), residual (Residual Prompt Tuning), superpos (SuperPos-Prompt), dept (DePT), adept (ADePT).")
+    @Option(help: "Prompt method: pt (prompt tuning), residual (Residual Prompt Tuning), superpos (SuperPos-Prompt), dept (DePT), adept (ADePT), ept (EPT-like: our reconstruction, EPT has no public code).")
     var method = "pt"
 
-    @Option(help: "dept: rank r of the low-rank pair A (s,r), B (r,d); s is --max-length.")
+    @Option(help: "dept/ept: rank r of the low-rank pair A (s,r), B (r,d); s is --max-length.")
     var deptRank = 30
+
+    @Option(help: "ept (EPT-like): number K of projection subspaces mixed by the gate.")
+    var eptSubspaces = 4
+
+    @Option(help: "ept (EPT-like): rank q of each subspace projection U_k (d,q) V_k (q,d).")
+    var eptSubspaceRank = 8
 
     @Option(help: "adept: rank r of the token-conditioned FFN (A (d,r), B (r,d)).")
     var adeptRank = 19
@@ -106,8 +112,8 @@ struct Train: ParsableCommand {
     var output = "runs/latest"
 
     func validate() throws {
-        guard ["pt", "residual", "superpos", "dept", "adept"].contains(method) else {
-            throw ValidationError("--method \(method) is not available yet (pt, residual, superpos, dept and adept are; ept comes next)")
+        guard ["pt", "residual", "superpos", "dept", "adept", "ept"].contains(method) else {
+            throw ValidationError("--method must be pt, residual, superpos, dept, adept or ept, got \(method)")
         }
         guard adeptDropout >= 0 && adeptDropout < 1 else { throw ValidationError("--adept-dropout must be in [0, 1)") }
         guard ["sampled", "random", "labels", "text"].contains(promptInit) else {
@@ -175,6 +181,10 @@ struct Train: ParsableCommand {
             // DePT's prompt starts from a text by default (methods.md §7.8).
             method = DecomposedPrompt(promptLength: promptLength, width: d, maxLength: maxLength, rank: deptRank,
                                       initialization: promptInit == "sampled" ? .text(promptInitText) : initialization)
+        case "ept":
+            method = EPTPrompt(promptLength: promptLength, width: d, maxLength: maxLength, rank: deptRank,
+                               subspaces: eptSubspaces, subspaceRank: eptSubspaceRank,
+                               initialization: promptInit == "sampled" ? .text(promptInitText) : initialization)
         case "adept":
             method = AdaptiveDecomposedPrompt(promptLength: promptLength, width: d, rank: adeptRank, dropout: adeptDropout,
                                               initialization: promptInit == "sampled" ? .text(promptInitText) : initialization)
@@ -201,7 +211,8 @@ struct Train: ParsableCommand {
             "seed": seed, "backbone_dropout": backboneDropout, "world_size": communicator.size,
             "residual_bottleneck": residualBottleneck, "residual_separate_mlps": residualSeparateMlps,
             "superpos_tokens": superposTokens, "superpos_delta": superposDelta, "dept_rank": deptRank,
-            "adept_rank": adeptRank, "adept_dropout": adeptDropout,
+            "adept_rank": adeptRank, "adept_dropout": adeptDropout, "ept_subspaces": eptSubspaces,
+            "ept_subspace_rank": eptSubspaceRank,
             "low_rank_lr": lowRankLr,
             "train_examples": train.count, "dev_examples": dev.count, "split": "train on train, report on dev",
         ]
@@ -221,6 +232,7 @@ struct Train: ParsableCommand {
         ]
         let summary = try TrainingSession(trainer: trainer, output: out, description: [
             "task": taskData.name, "method": method.name, "model": directory.url.path, "prompt_length": promptLength,
+            "method_label": method.name == "ept" ? "EPT-like (our reconstruction; EPT has no public code)" : method.name,
         ], peftConfig: peftConfig, progress: say).run()
         say(String(format: "dev accuracy %.4f (best %.4f at step %d); adapter: %@",
                    summary["dev.accuracy"] as? Double ?? 0, summary["best.dev.accuracy"] as? Double ?? 0,
