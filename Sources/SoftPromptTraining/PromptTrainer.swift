@@ -240,6 +240,13 @@ public final class PromptTrainer {
         theta.withUnsafeBufferPointer { method.exportPrompt(theta: $0.baseAddress!) }
     }
 
+    /// The method's tensors of θ (everything but the head), by their layout names.
+    public func methodTensors(theta values: [Float]) -> [(name: String, tensor: Tensor)] {
+        layout.specs.filter { $0.group != .head }.map { spec in
+            (spec.name, Tensor(shape: spec.shape, values: Array(values[spec.range])))
+        }
+    }
+
     /// Replaces θ (e.g. to restore the best one seen).
     public func load(theta values: [Float]) {
         precondition(values.count == theta.count)

@@ -42,10 +42,13 @@ public final class RunOutput {
         metrics.write(data + Data("\n".utf8))
     }
 
-    /// A PEFT prompt-tuning adapter (adapter_config.json + adapter_model.safetensors with `prompt_embeddings`)
-    /// plus our head (head.safetensors) in `name/`. Returns the folder.
+    /// A PEFT prompt-tuning adapter (adapter_config.json + adapter_model.safetensors with `prompt_embeddings`,
+    /// the materialised prompt P(θ)) plus our head (head.safetensors) and the method's own parameters
+    /// (method.safetensors: every θ tensor by its layout name, e.g. `dept.A`, `dept.B`; metadata `method` and
+    /// the options), which methods with an input offset (DePT, ADePT, EPT-like) need at inference. Returns the folder.
     @discardableResult
     public func writeAdapter(named name: String, prompt: Tensor, head: [(name: String, tensor: Tensor)],
+                             method: [(name: String, tensor: Tensor)] = [], methodMetadata: [String: String] = [:],
                              peftConfig: [String: Any]) throws -> URL {
         let folder = directory.appendingPathComponent(name)
         guard isWriter else { return folder }
@@ -54,6 +57,9 @@ public final class RunOutput {
             try SafetensorsWriter.write([("prompt_embeddings", prompt)], metadata: ["format": "pt"],
                                         to: folder.appendingPathComponent("adapter_model.safetensors"))
             try SafetensorsWriter.write(head, metadata: ["format": "pt"], to: folder.appendingPathComponent("head.safetensors"))
+            if !method.isEmpty {
+                try SafetensorsWriter.write(method, metadata: methodMetadata, to: folder.appendingPathComponent("method.safetensors"))
+            }
             try AtomicFile.write(try json(peftConfig), to: folder.appendingPathComponent("adapter_config.json"))
         } catch let error as RunOutputError {
             throw error

@@ -9,14 +9,17 @@ public struct TrainingSession {
     /// Facts about the run for summary.json (task, model, method, …).
     public let description: [String: Any]
     public let peftConfig: [String: Any]
+    /// Written into method.safetensors: the method name and options, as strings.
+    public let methodMetadata: [String: String]
     public let progress: (String) -> Void
 
     public init(trainer: PromptTrainer, output: RunOutput, description: [String: Any], peftConfig: [String: Any],
-                progress: @escaping (String) -> Void) {
+                methodMetadata: [String: String] = [:], progress: @escaping (String) -> Void) {
         self.trainer = trainer
         self.output = output
         self.description = description
         self.peftConfig = peftConfig
+        self.methodMetadata = methodMetadata
         self.progress = progress
     }
 
@@ -59,12 +62,16 @@ public struct TrainingSession {
         let finalTheta = trainer.theta
         try output.writeTheta(finalTheta, layout: trainer.layout)
         let adapter = try output.writeAdapter(named: "adapter", prompt: trainer.exportPrompt(),
-                                              head: trainer.head.tensors(theta: finalTheta), peftConfig: peftConfig)
+                                              head: trainer.head.tensors(theta: finalTheta),
+                                              method: trainer.methodTensors(theta: finalTheta), methodMetadata: methodMetadata,
+                                              peftConfig: peftConfig)
         var bestAdapter = adapter
         if let best, best.step != trainer.step {
             trainer.load(theta: best.theta)
             bestAdapter = try output.writeAdapter(named: "best-adapter", prompt: trainer.exportPrompt(),
-                                                  head: trainer.head.tensors(theta: best.theta), peftConfig: peftConfig)
+                                                  head: trainer.head.tensors(theta: best.theta),
+                                                  method: trainer.methodTensors(theta: best.theta),
+                                                  methodMetadata: methodMetadata, peftConfig: peftConfig)
             trainer.load(theta: finalTheta)
         }
         var summary = description

@@ -2,7 +2,11 @@ import ArgumentParser
 import Foundation
 import SoftPromptCheckpoint
 import SoftPromptModels
+import SoftPromptDistributed
+import SoftPromptMethods
+import SoftPromptTasks
 import SoftPromptTensor
+import SoftPromptTraining
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,6 +34,9 @@ struct Bench: ParsableCommand {
 
     @Option(help: "BLAS threads (1 = one per rank, the training setting).")
     var threads = 1
+
+    @Option(help: "Time a whole training step of this prompt method (pt, residual, superpos, dept, adept, ept) with its defaults, --prompt rows and --seq tokens, instead of the encoder step alone.")
+    var method: String?
 
     @Flag(help: "Only measure one-thread sgemm GFLOP/s.")
     var sgemm = false
@@ -67,7 +74,54 @@ struct Bench: ParsableCommand {
                             m, n, k, BLAS.threadCount, BLAS.coreName, reference.bestGFLOPS, reference.medianGFLOPS))
             return
         }
-        try benchStep(sgemmGFLOPS: reference.bestGFLOPS)
+        if let method {
+            try benchTrainingStep(method: method, sgemmGFLOPS: reference.bestGFLOPS)
+        } else {
+            try benchStep(sgemmGFLOPS: reference.bestGFLOPS)
+        }
+    }
+
+    /// A full `PromptTrainer` step (method, encoder, head, optimizer) on `batch` synthetic sequences of exactly
+    /// `seq` tokens, so every method is timed on the same inputs.
+    private func benchTrainingStep(method name: String, sgemmGFLOPS: Double) throws {
+        BLAS.setThreads(threads)
+        let directory = try ModelDirectory(try ModelLocator.resolve(model))
+        let encoder = try BertModel(directory: directory)
+        let c = encoder.config
+        let methodOptions = try MethodOptions.parse(["--method", name, "--prompt-length", String(prompt)])
+        let method = methodOptions.makeMethod(width: c.hiddenSize, maxLength: seq, labels: ["a", "b"])
+        var random = RandomStream(seed: 1)
+        let examples = (0..<batch).map { i in
+            EncodedExample(ids: (0..<seq).map { _ in Int32(1000 + Int(random.next() % UInt64(c.vocabularySize - 1000))) },
+                           typeIds: Array(repeating: 0, count: seq), label: i % 2)
+        }
+        var options = TrainingOptions()
+        options.batchSize = batch
+        options.microBatchSize = batch
+        options.maxLength = seq
+        let trainer = PromptTrainer(model: encoder, method: method, classes: 2, communicator: SingleProcessCommunicator(),
+                                    options: options, train: examples, dev: [], padId: 0)
+        var context = InitializationContext(embeddings: encoder.wordEmbeddings, vocabularySize: c.vocabularySize,
+                                            width: c.hiddenSize, specialIds: [0, 100, 101, 102, 103],
+                                            tokenize: { _ in [2023, 2003, 1037] }, random: RandomStream(seed: 2))
+        try trainer.initialize(context: &context)
+        try trainer.trainStep()  // warm-up
+        var times: [Double] = []
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try trainer.trainStep()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        times.sort()
+        let median = times[times.count / 2]
+        let tokens = Double(batch * (prompt + seq))
+        try report([
+            "benchmark": "training_step", "method": name, "batch": batch, "seq": seq, "prompt": prompt,
+            "trainable_parameters": trainer.trainableParameters, "step_seconds_min": times[0],
+            "step_seconds_median": median, "tokens_per_second": tokens / median,
+            "max_rss_mb": ProcessClock.maxResidentMegabytes(), "sgemm_gflops": sgemmGFLOPS,
+        ], text: String(format: "%@ (n=%d, %d trainable): training step (B=%d, T=%d+%d) min %.3f s, median %.3f s, %.0f tokens/s",
+                        name, prompt, trainer.trainableParameters, batch, prompt, seq, times[0], median, tokens / median))
     }
 
     private func benchStep(sgemmGFLOPS: Double) throws {

@@ -30,47 +30,7 @@ struct Train: ParsableCommand {
     @Option(help: "The task's data folder (e.g. ../shared/data/glue/SST-2). Not needed for demo.")
     var data: String?
 
-    @Option(help: "Prompt method: pt (prompt tuning), residual (Residual Prompt Tuning), superpos (SuperPos-Prompt), dept (DePT), adept (ADePT), ept (EPT-like: our reconstruction, EPT has no public code).")
-    var method = "pt"
-
-    @Option(help: "dept/ept: rank r of the low-rank pair A (s,r), B (r,d); s is --max-length.")
-    var deptRank = 30
-
-    @Option(help: "ept (EPT-like): number K of projection subspaces mixed by the gate.")
-    var eptSubspaces = 4
-
-    @Option(help: "ept (EPT-like): rank q of each subspace projection U_k (d,q) V_k (q,d).")
-    var eptSubspaceRank = 8
-
-    @Option(help: "adept: rank r of the token-conditioned FFN (A (d,r), B (r,d)).")
-    var adeptRank = 19
-
-    @Option(help: "adept: dropout inside the FFN while training (0.1 in the official code).")
-    var adeptDropout = 0.1
-
-    @Option(help: "dept/adept: learning rate of the low-rank parts (the second group).")
-    var lowRankLr = 5e-4
-
-    @Option(help: "residual: MLP bottleneck b (800 as in the official code).")
-    var residualBottleneck = 800
-
-    @Flag(help: "residual: one MLP per prompt row instead of one shared MLP.")
-    var residualSeparateMlps = false
-
-    @Option(help: "superpos: m, the number of sampled vocabulary embeddings superposed.")
-    var superposTokens = 128
-
-    @Flag(inversion: .prefixedNo, help: "superpos: train the shared offset ΔE (m,d) of the sampled embeddings.")
-    var superposDelta = true
-
-    @Option(help: "Prompt length n.")
-    var promptLength = 20
-
-    @Option(help: "Prompt initialisation: sampled (first 5,000 vocabulary rows), random (U(-0.5,0.5)), labels, text.")
-    var promptInit = "sampled"
-
-    @Option(help: "Text for --prompt-init text.")
-    var promptInitText = "Classify this text:"
+    @OptionGroup var methodOptions: MethodOptions
 
     @Option(help: "Global batch size (all ranks together).")
     var batchSize = 32
@@ -112,14 +72,7 @@ struct Train: ParsableCommand {
     var output = "runs/latest"
 
     func validate() throws {
-        guard ["pt", "residual", "superpos", "dept", "adept", "ept"].contains(method) else {
-            throw ValidationError("--method must be pt, residual, superpos, dept, adept or ept, got \(method)")
-        }
-        guard adeptDropout >= 0 && adeptDropout < 1 else { throw ValidationError("--adept-dropout must be in [0, 1)") }
-        guard ["sampled", "random", "labels", "text"].contains(promptInit) else {
-            throw ValidationError("--prompt-init must be sampled, random, labels or text")
-        }
-        for (name, value) in [("--prompt-length", promptLength), ("--batch-size", batchSize), ("--steps", steps),
+        for (name, value) in [("--prompt-length", methodOptions.promptLength), ("--batch-size", batchSize), ("--steps", steps),
                               ("--max-length", maxLength)] where value < 1 {
             throw ValidationError("\(name) must be at least 1")
         }
@@ -136,8 +89,8 @@ struct Train: ParsableCommand {
         let directory = try ModelDirectory(try ModelLocator.resolve(model))
         let tokenizer = try WordPieceTokenizer(contentsOf: directory.tokenizerURL)
         let encoder = try BertModel(directory: directory)
-        guard promptLength + maxLength <= encoder.config.maxPositions else {
-            throw ValidationError("--prompt-length \(promptLength) + --max-length \(maxLength) exceeds the model's "
+        guard methodOptions.promptLength + maxLength <= encoder.config.maxPositions else {
+            throw ValidationError("--prompt-length \(methodOptions.promptLength) + --max-length \(maxLength) exceeds the model's "
                                   + "\(encoder.config.maxPositions) positions (max_position_embeddings in config.json)")
         }
         if backboneDropout {
@@ -154,7 +107,7 @@ struct Train: ParsableCommand {
         options.steps = steps
         options.promptLearningRate = lr
         options.headLearningRate = headLr
-        options.lowRankLearningRate = lowRankLr
+        options.lowRankLearningRate = methodOptions.lowRankLr
         options.weightDecay = weightDecay
         options.schedule = warmup > 0 ? .linear(warmupSteps: warmup, totalSteps: steps) : .constant
         options.evalEvery = evalEvery
@@ -163,36 +116,7 @@ struct Train: ParsableCommand {
         options.logEvery = logEvery
 
         let d = encoder.config.hiddenSize
-        let initialization: PromptTuning.Initialization
-        switch promptInit {
-        case "random": initialization = .randomUniform(range: 0.5)
-        case "labels": initialization = .classLabels(taskData.labels, population: 5000)
-        case "text": initialization = .text(promptInitText)
-        default: initialization = .sampledVocabulary(population: 5000)
-        }
-        let method: any PromptMethod
-        switch self.method {
-        case "residual":
-            // Residual-PT's code samples its prompt rows from the whole vocabulary unless told otherwise.
-            method = ResidualPrompt(promptLength: promptLength, width: d, bottleneck: residualBottleneck,
-                                    separateMLPs: residualSeparateMlps,
-                                    initialization: promptInit == "sampled" ? .sampledVocabulary(population: .max) : initialization)
-        case "dept":
-            // DePT's prompt starts from a text by default (methods.md §7.8).
-            method = DecomposedPrompt(promptLength: promptLength, width: d, maxLength: maxLength, rank: deptRank,
-                                      initialization: promptInit == "sampled" ? .text(promptInitText) : initialization)
-        case "ept":
-            method = EPTPrompt(promptLength: promptLength, width: d, maxLength: maxLength, rank: deptRank,
-                               subspaces: eptSubspaces, subspaceRank: eptSubspaceRank,
-                               initialization: promptInit == "sampled" ? .text(promptInitText) : initialization)
-        case "adept":
-            method = AdaptiveDecomposedPrompt(promptLength: promptLength, width: d, rank: adeptRank, dropout: adeptDropout,
-                                              initialization: promptInit == "sampled" ? .text(promptInitText) : initialization)
-        case "superpos":
-            method = SuperPosPrompt(promptLength: promptLength, width: d, tokens: superposTokens, delta: superposDelta)
-        default:
-            method = PromptTuning(promptLength: promptLength, width: d, initialization: initialization)
-        }
+        let method = methodOptions.makeMethod(width: d, maxLength: maxLength, labels: taskData.labels)
         let trainer = PromptTrainer(model: encoder, method: method, classes: taskData.labels.count,
                                     communicator: communicator, options: options, train: train, dev: dev,
                                     padId: tokenizer.padId)
@@ -204,36 +128,30 @@ struct Train: ParsableCommand {
 
         let out = try RunOutput(directory: URL(fileURLWithPath: output), isWriter: isRankZero)
         let config: [String: Any] = [
-            "model": directory.url.path, "task": taskData.name, "data": data ?? NSNull(), "method": method.name,
-            "prompt_length": promptLength, "prompt_init": promptInit, "batch_size": batchSize,
+            "model": directory.url.path, "task": taskData.name, "data": data ?? NSNull(), "batch_size": batchSize,
             "micro_batch_size": options.microBatchSize, "steps": steps, "lr": lr, "head_lr": headLr,
             "weight_decay": weightDecay, "warmup": warmup, "eval_every": evalEvery, "max_length": maxLength,
             "seed": seed, "backbone_dropout": backboneDropout, "world_size": communicator.size,
-            "residual_bottleneck": residualBottleneck, "residual_separate_mlps": residualSeparateMlps,
-            "superpos_tokens": superposTokens, "superpos_delta": superposDelta, "dept_rank": deptRank,
-            "adept_rank": adeptRank, "adept_dropout": adeptDropout, "ept_subspaces": eptSubspaces,
-            "ept_subspace_rank": eptSubspaceRank,
-            "low_rank_lr": lowRankLr,
             "train_examples": train.count, "dev_examples": dev.count, "split": "train on train, report on dev",
         ]
-        try out.writeConfig(config)
+        try out.writeConfig(config.merging(methodOptions.record) { current, _ in current })
         out.log(["event": "start", "world_size": communicator.size, "trainable_parameters": trainer.trainableParameters])
-        say("\(taskData.name): \(train.count) train / \(dev.count) dev examples; \(method.name) n=\(promptLength), "
+        say("\(taskData.name): \(train.count) train / \(dev.count) dev examples; \(method.name) n=\(methodOptions.promptLength), "
             + "\(trainer.trainableParameters) trainable parameters (prompt \(trainer.layout.count(in: .prompt)), "
             + "head \(trainer.layout.count(in: .head))); \(communicator.size) rank(s), global batch \(batchSize)")
 
         let peftConfig: [String: Any] = [
-            "peft_type": "PROMPT_TUNING", "task_type": "FEATURE_EXTRACTION", "num_virtual_tokens": promptLength, "token_dim": d,
+            "peft_type": "PROMPT_TUNING", "task_type": "FEATURE_EXTRACTION", "num_virtual_tokens": methodOptions.promptLength, "token_dim": d,
             "num_transformer_submodules": 1, "num_attention_heads": encoder.config.heads,
             "num_layers": encoder.config.layers, "base_model_name_or_path": directory.url.path,
-            "prompt_tuning_init": promptInit == "text" ? "TEXT" : "RANDOM",
-            "prompt_tuning_init_text": promptInit == "text" ? promptInitText : NSNull(), "inference_mode": true,
+            "prompt_tuning_init": methodOptions.promptInit == "text" ? "TEXT" : "RANDOM",
+            "prompt_tuning_init_text": methodOptions.promptInit == "text" ? methodOptions.promptInitText : NSNull(), "inference_mode": true,
             "revision": NSNull(), "tokenizer_name_or_path": NSNull(),
         ]
         let summary = try TrainingSession(trainer: trainer, output: out, description: [
-            "task": taskData.name, "method": method.name, "model": directory.url.path, "prompt_length": promptLength,
+            "task": taskData.name, "method": method.name, "model": directory.url.path, "prompt_length": methodOptions.promptLength,
             "method_label": method.name == "ept" ? "EPT-like (our reconstruction; EPT has no public code)" : method.name,
-        ], peftConfig: peftConfig, progress: say).run()
+        ], peftConfig: peftConfig, methodMetadata: methodOptions.record.mapValues { "\($0)" }, progress: say).run()
         say(String(format: "dev accuracy %.4f (best %.4f at step %d); adapter: %@",
                    summary["dev.accuracy"] as? Double ?? 0, summary["best.dev.accuracy"] as? Double ?? 0,
                    summary["best.step"] as? Int ?? 0, summary["adapter"] as? String ?? ""))

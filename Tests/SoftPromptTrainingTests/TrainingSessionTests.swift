@@ -29,7 +29,7 @@ import Testing
                                           progress: { lines.append($0) }).run()
 
         for name in ["config.json", "metrics.jsonl", "summary.json", "theta.safetensors", "adapter/adapter_config.json",
-                     "adapter/adapter_model.safetensors", "adapter/head.safetensors"] {
+                     "adapter/adapter_model.safetensors", "adapter/head.safetensors", "adapter/method.safetensors"] {
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path), "\(name)")
         }
         let written = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("summary.json"))) as! [String: Any]
