@@ -91,8 +91,9 @@ struct Bench: ParsableCommand {
         let methodOptions = try MethodOptions.parse(["--method", name, "--prompt-length", String(prompt)])
         let method = methodOptions.makeMethod(width: c.hiddenSize, maxLength: seq, labels: ["a", "b"])
         var random = RandomStream(seed: 1)
+        let low = min(1000, c.vocabularySize / 2)  // past the special and unused rows of a BERT vocabulary
         let examples = (0..<batch).map { i in
-            EncodedExample(ids: (0..<seq).map { _ in Int32(1000 + Int(random.next() % UInt64(c.vocabularySize - 1000))) },
+            EncodedExample(ids: (0..<seq).map { _ in Int32(low + Int(random.next() % UInt64(c.vocabularySize - low))) },
                            typeIds: Array(repeating: 0, count: seq), label: i % 2)
         }
         var options = TrainingOptions()
@@ -102,8 +103,8 @@ struct Bench: ParsableCommand {
         let trainer = PromptTrainer(model: encoder, method: method, classes: 2, communicator: SingleProcessCommunicator(),
                                     options: options, train: examples, dev: [], padId: 0)
         var context = InitializationContext(embeddings: encoder.wordEmbeddings, vocabularySize: c.vocabularySize,
-                                            width: c.hiddenSize, specialIds: [0, 100, 101, 102, 103],
-                                            tokenize: { _ in [2023, 2003, 1037] }, random: RandomStream(seed: 2))
+                                            width: c.hiddenSize, specialIds: [0],
+                                            tokenize: { _ in [Int32(low), Int32(low + 1)] }, random: RandomStream(seed: 2))
         try trainer.initialize(context: &context)
         try trainer.trainStep()  // warm-up
         var times: [Double] = []
@@ -132,7 +133,8 @@ struct Bench: ParsableCommand {
         let length = prompt + seq
         let input = PromptedBatch<Float>(batch: batch, promptLength: prompt, textLength: seq, width: c.hiddenSize)
         var random = RandomStream(seed: 1)
-        let ids = (0..<batch * seq).map { _ in Int32(1000 + Int(random.next() % UInt64(c.vocabularySize - 1000))) }
+        let low = min(1000, c.vocabularySize / 2)  // past the special and unused rows of a BERT vocabulary
+        let ids = (0..<batch * seq).map { _ in Int32(low + Int(random.next() % UInt64(c.vocabularySize - low))) }
         let types = [Int32](repeating: 0, count: batch * seq), mask = [Int32](repeating: 1, count: batch * seq)
         let promptValues = Tensor(zeros: [max(prompt, 1), c.hiddenSize])
         random.fillUniform(promptValues.buffer, low: -0.5, high: 0.5)
