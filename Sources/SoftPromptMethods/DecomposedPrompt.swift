@@ -50,12 +50,11 @@ public final class DecomposedPrompt: PromptMethod, @unchecked Sendable {
     }
 
     public func materialize(theta: UnsafePointer<Float>, prompt out: UnsafeMutablePointer<Float>) {
-        out.update(from: theta + offsets.prompt, count: promptLength * width)
+        copyPlainPrompt(theta: theta, offset: offsets.prompt, into: out)
     }
 
     public func backward(theta: UnsafePointer<Float>, dPrompt: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>) {
-        let g = gradient + offsets.prompt
-        for i in 0..<promptLength * width { g[i] += dPrompt[i] }
+        addPlainPromptGradient(dPrompt, offset: offsets.prompt, to: gradient)
     }
 
     public var offsetsInputEmbeddings: Bool { true }

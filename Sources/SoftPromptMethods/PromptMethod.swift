@@ -66,6 +66,17 @@ public protocol PromptMethod: AnyObject, Sendable {
 extension PromptMethod {
     public func prepare(context: InitializationContext) throws {}
 
+    /// materialize for methods whose prompt is a plain (n,d) block of θ at `offset` (PT, DePT, ADePT).
+    func copyPlainPrompt(theta: UnsafePointer<Float>, offset: Int, into prompt: UnsafeMutablePointer<Float>) {
+        prompt.update(from: theta + offset, count: promptLength * width)
+    }
+
+    /// backward for the same: the prompt's gradient is dP itself.
+    func addPlainPromptGradient(_ dPrompt: UnsafePointer<Float>, offset: Int, to gradient: UnsafeMutablePointer<Float>) {
+        let g = gradient + offset
+        for i in 0..<promptLength * width { g[i] += dPrompt[i] }
+    }
+
     public var offsetsInputEmbeddings: Bool { false }
     public func applyInputOffset(theta: UnsafePointer<Float>, embeddings: UnsafeMutablePointer<Float>, batch: Int,
                                  length: Int, rowStride: Int, training: Bool) {}

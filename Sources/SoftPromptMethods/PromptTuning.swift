@@ -41,12 +41,11 @@ public final class PromptTuning: PromptMethod, @unchecked Sendable {
     }
 
     public func materialize(theta: UnsafePointer<Float>, prompt: UnsafeMutablePointer<Float>) {
-        prompt.update(from: theta + offset, count: promptLength * width)
+        copyPlainPrompt(theta: theta, offset: offset, into: prompt)
     }
 
     public func backward(theta: UnsafePointer<Float>, dPrompt: UnsafePointer<Float>,
                          gradient: UnsafeMutablePointer<Float>) {
-        let g = gradient + offset
-        for i in 0..<promptLength * width { g[i] += dPrompt[i] }
+        addPlainPromptGradient(dPrompt, offset: offset, to: gradient)
     }
 }
