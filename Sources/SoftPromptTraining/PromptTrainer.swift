@@ -215,24 +215,31 @@ public final class PromptTrainer {
 
     /// Dev-set accuracy with the current θ, each rank scoring its share (items r, r+N, …).
     public func evaluate() throws -> Double {
-        theta.withUnsafeBufferPointer { method.materialize(theta: $0.baseAddress!, prompt: &prompt) }
         let mine = Array(stride(from: communicator.rank, to: dev.count, by: communicator.size))
-        var counts: [Float] = [0, 0]
-        var start = 0
-        while start < mine.count {
-            let examples = mine[start..<min(start + options.evalBatchSize, mine.count)].map { dev[$0] }
-            _ = try load(examples, training: false)
-            let hidden = try batch.forward(model)
-            theta.withUnsafeBufferPointer { th in
-                head.forward(theta: th.baseAddress!, hidden: hidden, poolMask: poolMask, batch: examples.count,
-                             length: batch.length, pooled: &pooled, logits: &logits)
-            }
-            counts[0] += Float((0..<examples.count).filter { argmax(logits, row: $0, classes: head.classes) == examples[$0].label }.count)
-            counts[1] += Float(examples.count)
-            start += options.evalBatchSize
-        }
+        let predicted = try predictions(for: mine.map { dev[$0] })
+        var counts: [Float] = [Float(zip(mine, predicted).filter { dev[$0.0].label == $0.1 }.count), Float(mine.count)]
         try counts.withUnsafeMutableBufferPointer { try communicator.allreduceSum($0) }
         return counts[1] > 0 ? Double(counts[0]) / Double(counts[1]) : 0
+    }
+
+    /// The predicted class of each example with the current θ (this rank only; no communication).
+    public func predictions(for examples: [EncodedExample]) throws -> [Int] {
+        theta.withUnsafeBufferPointer { method.materialize(theta: $0.baseAddress!, prompt: &prompt) }
+        var predicted: [Int] = []
+        predicted.reserveCapacity(examples.count)
+        var start = 0
+        while start < examples.count {
+            let chunk = Array(examples[start..<min(start + options.evalBatchSize, examples.count)])
+            _ = try load(chunk, training: false)
+            let hidden = try batch.forward(model)
+            theta.withUnsafeBufferPointer { th in
+                head.forward(theta: th.baseAddress!, hidden: hidden, poolMask: poolMask, batch: chunk.count,
+                             length: batch.length, pooled: &pooled, logits: &logits)
+            }
+            predicted += (0..<chunk.count).map { argmax(logits, row: $0, classes: head.classes) }
+            start += options.evalBatchSize
+        }
+        return predicted
     }
 
     /// The trained prompt P(θ) (n,d).
@@ -251,6 +258,15 @@ public final class PromptTrainer {
     public func load(theta values: [Float]) {
         precondition(values.count == theta.count)
         theta = values
+    }
+
+    /// Sets the θ entries of tensor `name` (e.g. from an exported adapter); false when the layout has no such
+    /// tensor or its size differs.
+    @discardableResult
+    public func setTensor(_ name: String, values: [Float]) -> Bool {
+        guard let spec = layout[name], spec.count == values.count else { return false }
+        theta.replaceSubrange(spec.range, with: values)
+        return true
     }
 }
 

@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import SoftPromptCheckpoint
+import SoftPromptDistributed
+import SoftPromptMethods
+import SoftPromptModels
+import SoftPromptTasks
+import SoftPromptTensor
+import SoftPromptTokenizers
+import SoftPromptTraining
+
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Classify texts, or score a task's dev set, with an exported adapter of any method.",
+        discussion: """
+            Reads adapter/adapter_model.safetensors (the prompt), head.safetensors and, for methods that offset \
+            the input embeddings (dept, adept, ept), method.safetensors.
+            """)
+
+    @Option(help: "The adapter folder a training run wrote (runs/NAME/adapter).")
+    var adapter: String
+
+    @Option(help: "Model folder. Default: the installed MiniLM.")
+    var model: String?
+
+    @Option(help: "Score this task's dev set instead of texts (\(TaskCatalog.names.joined(separator: ", "))).")
+    var task: String?
+
+    @Option(help: "The task's data folder.")
+    var data: String?
+
+    @Option(help: "Text tokens per example, [CLS]/[SEP] included.")
+    var maxLength = 128
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @Argument(help: "Texts to classify.")
+    var texts: [String] = []
+
+    func validate() throws {
+        guard task != nil || !texts.isEmpty else { throw ValidationError("give texts to classify, or --task to score a dev set") }
+    }
+
+    func run() throws {
+        let folder = URL(fileURLWithPath: adapter)
+        let promptFile = try SafetensorsFile(url: folder.appendingPathComponent("adapter_model.safetensors"))
+        let prompt = try promptFile.tensor("prompt_embeddings")
+        let headFile = try SafetensorsFile(url: folder.appendingPathComponent("head.safetensors"))
+        let headWeight = try headFile.tensor("weight"), headBias = try headFile.tensor("bias")
+        let methodURL = folder.appendingPathComponent("method.safetensors")
+        let methodFile = FileManager.default.fileExists(atPath: methodURL.path) ? try SafetensorsFile(url: methodURL) : nil
+
+        let directory = try ModelDirectory(try ModelLocator.resolve(model))
+        let tokenizer = try WordPieceTokenizer(contentsOf: directory.tokenizerURL)
+        let encoder = try BertModel(directory: directory)
+        let (n, d) = (prompt.shape[0], prompt.shape[1])
+        guard d == encoder.config.hiddenSize else {
+            throw ValidationError("\(folder.path): prompt width \(d) does not match the model's \(encoder.config.hiddenSize)")
+        }
+        // Offset methods are rebuilt from their own tensors; every other method is its exported prompt.
+        let recorded = methodFile?.metadata ?? [:]
+        let offsetMethods = ["dept", "adept", "ept"]
+        let method: any PromptMethod
+        var methodMaxLength = maxLength
+        if let name = recorded["method"], offsetMethods.contains(name), let methodFile {
+            var arguments = ["--method", name, "--prompt-length", String(n)]
+            for key in ["dept_rank", "adept_rank", "adept_dropout", "ept_subspaces", "ept_subspace_rank"] {
+                if let value = recorded[key] { arguments += ["--" + key.replacingOccurrences(of: "_", with: "-"), value] }
+            }
+            if let a = methodFile.entries["dept.A"] { methodMaxLength = a.shape[0] }
+            method = try MethodOptions.parse(arguments).makeMethod(width: d, maxLength: methodMaxLength, labels: [])
+        } else {
+            method = PromptTuning(promptLength: n, width: d)
+        }
+        let labels = try task.map { try TaskCatalog.load($0, directory: data.map { URL(fileURLWithPath: $0) }, seed: 42) }
+        let examples: [EncodedExample] = labels.map { tokenizer.encode($0.dev, maxLength: min(maxLength, methodMaxLength)) }
+            ?? texts.map { EncodedExample(ids: tokenizer.encode($0, maxLength: min(maxLength, methodMaxLength)).ids,
+                                          typeIds: tokenizer.encode($0, maxLength: min(maxLength, methodMaxLength)).typeIds,
+                                          label: 0) }
+        var options = TrainingOptions()
+        options.maxLength = min(maxLength, methodMaxLength)
+        let predictor = PromptTrainer(model: encoder, method: method, classes: headBias.count,
+                                      communicator: SingleProcessCommunicator(), options: options, train: [], dev: examples,
+                                      padId: tokenizer.padId)
+        predictor.setTensor("head.weight", values: headWeight.toArray())
+        predictor.setTensor("head.bias", values: headBias.toArray())
+        if let methodFile, offsetMethods.contains(recorded["method"] ?? "") {
+            for name in methodFile.names where !predictor.setTensor(name, values: try methodFile.tensor(name).toArray()) {
+                throw ValidationError("\(methodURL.path): tensor \(name) does not fit the method it describes")
+            }
+        } else {
+            predictor.setTensor("prompt", values: prompt.toArray())
+        }
+        let predicted = try predictor.predictions(for: examples)
+        if let labels {
+            let accuracy = accuracy(predictions: predicted, labels: examples.map(\.label))
+            if json { try printJSON(["task": labels.name, "examples": examples.count, "dev.accuracy": accuracy]) }
+            else { print(String(format: "%@ dev: %d examples, accuracy %.4f", labels.name, examples.count, accuracy)) }
+            return
+        }
+        if json {
+            try printJSON(["predictions": predicted])
+        } else {
+            for (text, label) in zip(texts, predicted) { print("\(label)\t\(text)") }
+        }
+    }
+}
