@@ -99,6 +99,7 @@ struct Bench: ParsableCommand {
         var options = TrainingOptions()
         options.batchSize = batch
         options.microBatchSize = batch
+        options.evalBatchSize = batch
         options.maxLength = seq
         let trainer = PromptTrainer(model: encoder, method: method, classes: 2, communicator: SingleProcessCommunicator(),
                                     options: options, train: examples, dev: [], padId: 0)

@@ -104,6 +104,7 @@ struct Train: ParsableCommand {
         options.batchSize = batchSize
         let share = (batchSize + communicator.size - 1) / communicator.size
         options.microBatchSize = microBatchSize ?? share
+        options.evalBatchSize = options.microBatchSize  // one activation arena, sized for the training micro-batch
         options.steps = steps
         options.promptLearningRate = lr
         options.headLearningRate = headLr
