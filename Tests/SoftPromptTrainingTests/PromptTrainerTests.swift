@@ -44,6 +44,18 @@ enum TinySetup {
         return o
     }
 
+    /// A single-rank trainer of PT (n = 4) on the toy task, θ initialised.
+    static func initializedTrainer(options: TrainingOptions, train: Int, dev: Int) throws -> PromptTrainer {
+        let model = try BertModel(directory: ModelDirectory(modelDirectory))
+        let trainer = PromptTrainer(model: model, method: PromptTuning(promptLength: 4, width: 32), classes: 2,
+                                    communicator: SingleProcessCommunicator(), options: options,
+                                    train: examples(train, seed: 1), dev: examples(dev, seed: 2), padId: 0)
+        var context = InitializationContext(embeddings: model.wordEmbeddings, vocabularySize: 97, width: 32,
+                                            specialIds: [0, 1, 2], tokenize: { _ in [] }, random: RandomStream(seed: 5))
+        try trainer.initialize(context: &context)
+        return trainer
+    }
+
     /// θ after `steps` steps with `communicator` (one call per rank thread).
     static func train(communicator: any Communicator, steps: Int = 20) throws -> [Float] {
         let model = try BertModel(directory: ModelDirectory(modelDirectory))
@@ -87,16 +99,10 @@ enum TinySetup {
     }
 
     @Test func tinyModelLearnsTheToyTask() throws {
-        let model = try BertModel(directory: ModelDirectory(TinySetup.modelDirectory))
         var options = TinySetup.options
         options.promptLearningRate = 0.1
         options.headLearningRate = 0.05
-        let trainer = PromptTrainer(model: model, method: PromptTuning(promptLength: 4, width: 32), classes: 2,
-                                    communicator: SingleProcessCommunicator(), options: options,
-                                    train: TinySetup.examples(120, seed: 1), dev: TinySetup.examples(60, seed: 2), padId: 0)
-        var context = InitializationContext(embeddings: model.wordEmbeddings, vocabularySize: 97, width: 32,
-                                            specialIds: [0, 1, 2], tokenize: { _ in [] }, random: RandomStream(seed: 5))
-        try trainer.initialize(context: &context)
+        let trainer = try TinySetup.initializedTrainer(options: options, train: 120, dev: 60)
         let first = try trainer.trainStep().loss
         var last = first
         for _ in 0..<150 { last = try trainer.trainStep().loss }

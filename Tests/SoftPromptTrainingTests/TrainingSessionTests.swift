@@ -11,16 +11,10 @@ import Testing
     @Test func aRunWritesItsConfigMetricsSummaryThetaAndAPEFTAdapter() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("session-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let model = try BertModel(directory: ModelDirectory(TinySetup.modelDirectory))
         var options = TinySetup.options
         options.steps = 4
         options.evalEvery = 2
-        let trainer = PromptTrainer(model: model, method: PromptTuning(promptLength: 4, width: 32), classes: 2,
-                                    communicator: SingleProcessCommunicator(), options: options,
-                                    train: TinySetup.examples(24, seed: 1), dev: TinySetup.examples(8, seed: 2), padId: 0)
-        var context = InitializationContext(embeddings: model.wordEmbeddings, vocabularySize: 97, width: 32,
-                                            specialIds: [0, 1, 2], tokenize: { _ in [] }, random: RandomStream(seed: 5))
-        try trainer.initialize(context: &context)
+        let trainer = try TinySetup.initializedTrainer(options: options, train: 24, dev: 8)
         let output = try RunOutput(directory: folder, isWriter: true)
         try output.writeConfig(["task": "toy"])
         var lines: [String] = []
