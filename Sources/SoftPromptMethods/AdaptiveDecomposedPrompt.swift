@@ -17,6 +17,7 @@ public final class AdaptiveDecomposedPrompt: PromptMethod, @unchecked Sendable {
     private var inputs: [Float] = [], hidden: [Float] = [], activated: [Float] = [], mask: [Float] = []
     private var dOffset: [Float] = [], dHidden: [Float] = []
     private var random = RandomStream(seed: 0)
+    private var lastTraining = false  // whether the latest batch had dropout applied
 
     public init(promptLength: Int, width: Int, rank: Int, dropout: Double = 0.1,
                 initialization: PromptTuning.Initialization = .text("Classify this text:")) {
@@ -99,7 +100,6 @@ public final class AdaptiveDecomposedPrompt: PromptMethod, @unchecked Sendable {
         }
         lastTraining = active
     }
-    private var lastTraining = false
 
     public func inputOffsetBackward(theta: UnsafePointer<Float>, dEmbeddings: UnsafePointer<Float>, batch: Int,
                                     length: Int, rowStride: Int, gradient: UnsafeMutablePointer<Float>) {

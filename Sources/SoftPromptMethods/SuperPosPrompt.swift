@@ -48,8 +48,8 @@ public final class SuperPosPrompt: PromptMethod, @unchecked Sendable {
     /// P (n,d) = W (n,m) · (E_s + ΔE) (m,d).
     public func materialize(theta: UnsafePointer<Float>, prompt: UnsafeMutablePointer<Float>) {
         guard let weights, !frozen.isEmpty else { preconditionFailure("SuperPosPrompt used before prepare(context:)") }
-        mixed = frozen
-        if let deltaSpec { for i in 0..<tokens * width { mixed[i] += theta[deltaSpec.offset + i] } }
+        // E_s + ΔE, written in place (no copy of E_s per step).
+        if let deltaSpec { for i in 0..<tokens * width { mixed[i] = frozen[i] + theta[deltaSpec.offset + i] } }
         gemm(m: promptLength, n: width, k: tokens, a: theta + weights.offset, lda: tokens, b: mixed, ldb: width,
              c: prompt, ldc: width)
     }

@@ -188,11 +188,13 @@ public final class PromptTrainer {
     private func load(_ examples: [EncodedExample], training: Bool) throws -> Int {
         let length = examples.map(\.ids.count).max() ?? 1
         let n = method.promptLength, rows = examples.count
-        ids = Array(repeating: padId, count: rows * length)
-        typeIds = Array(repeating: 0, count: rows * length)
-        mask = Array(repeating: 0, count: rows * length)
-        poolMask = Array(repeating: 0, count: rows * (n + length))
-        targets = examples.map { Int32($0.label) }
+        // Refilled in place: the arrays keep their capacity, so a step allocates nothing here after the first.
+        refill(&ids, with: padId, count: rows * length)
+        refill(&typeIds, with: 0, count: rows * length)
+        refill(&mask, with: 0, count: rows * length)
+        refill(&poolMask, with: 0, count: rows * (n + length))
+        refill(&targets, with: 0, count: rows)
+        for (r, e) in examples.enumerated() { targets[r] = Int32(e.label) }
         for (r, e) in examples.enumerated() {
             for (j, id) in e.ids.enumerated() {
                 ids[r * length + j] = id
@@ -268,6 +270,11 @@ public final class PromptTrainer {
         theta.replaceSubrange(spec.range, with: values)
         return true
     }
+}
+
+private func refill(_ array: inout [Int32], with value: Int32, count: Int) {
+    array.removeAll(keepingCapacity: true)
+    array.append(contentsOf: repeatElement(value, count: count))
 }
 
 private func argmax(_ values: [Float], row: Int, classes: Int) -> Int {

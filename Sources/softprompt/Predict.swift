@@ -74,10 +74,8 @@ struct Predict: ParsableCommand {
             method = PromptTuning(promptLength: n, width: d)
         }
         let labels = try task.map { try TaskCatalog.load($0, directory: data.map { URL(fileURLWithPath: $0) }, seed: 42) }
-        let examples: [EncodedExample] = labels.map { tokenizer.encode($0.dev, maxLength: min(maxLength, methodMaxLength)) }
-            ?? texts.map { EncodedExample(ids: tokenizer.encode($0, maxLength: min(maxLength, methodMaxLength)).ids,
-                                          typeIds: tokenizer.encode($0, maxLength: min(maxLength, methodMaxLength)).typeIds,
-                                          label: 0) }
+        let inputs = labels?.dev ?? texts.map { TaskExample(text: $0, label: 0) }
+        let examples = tokenizer.encode(inputs, maxLength: min(maxLength, methodMaxLength))
         var options = TrainingOptions()
         options.maxLength = min(maxLength, methodMaxLength)
         let predictor = PromptTrainer(model: encoder, method: method, classes: headBias.count,
