@@ -6,6 +6,7 @@ import SoftPromptDistributed
 import SoftPromptMethods
 import SoftPromptTasks
 import SoftPromptTensor
+import SoftPromptTokenizers
 import SoftPromptTraining
 
 struct Bench: ParsableCommand {
@@ -35,8 +36,14 @@ struct Bench: ParsableCommand {
     @Option(help: "BLAS threads (1 = one per rank, the training setting).")
     var threads = 1
 
-    @Option(help: "Time a whole training step of this prompt method (pt, residual, superpos, dept, adept, ept) with its defaults, --prompt rows and --seq tokens, instead of the encoder step alone.")
+    @Option(help: ArgumentHelp("Time whole training steps of these prompt methods instead of the encoder step alone: a comma-separated list of pt, residual, superpos, dept, adept, ept, each optionally with its prompt rows (dept:60); steps are interleaved and reported as ratios to the first.", valueName: "methods"))
     var method: String?
+
+    @Option(help: "With --method: time on this task's real training batches (the folder of its files) instead of synthetic ones.")
+    var data: String?
+
+    @Option(help: "The task of --data.")
+    var task = "sst2"
 
     @Flag(help: "Only measure one-thread sgemm GFLOP/s.")
     var sgemm = false
@@ -75,55 +82,89 @@ struct Bench: ParsableCommand {
             return
         }
         if let method {
-            try benchTrainingStep(method: method, sgemmGFLOPS: reference.bestGFLOPS)
+            try benchTrainingSteps(methods: method, sgemmGFLOPS: reference.bestGFLOPS)
         } else {
             try benchStep(sgemmGFLOPS: reference.bestGFLOPS)
         }
     }
 
-    /// A full `PromptTrainer` step (method, encoder, head, optimizer) on `batch` synthetic sequences of exactly
-    /// `seq` tokens, so every method is timed on the same inputs.
-    private func benchTrainingStep(method name: String, sgemmGFLOPS: Double) throws {
+    /// Whole `PromptTrainer` steps (method, encoder, head, optimizer) for each method of `--method`, interleaved
+    /// step by step so that machine noise falls on all of them alike; the inputs are `batch` synthetic sequences
+    /// of exactly `seq` tokens, or with `--data` the task's real training batches (dynamic padding), the same
+    /// batches in the same order for every method.
+    private func benchTrainingSteps(methods list: String, sgemmGFLOPS: Double) throws {
         BLAS.setThreads(threads)
         let directory = try ModelDirectory(try ModelLocator.resolve(model))
         let encoder = try BertModel(directory: directory)
         let c = encoder.config
-        let methodOptions = try MethodOptions.parse(["--method", name, "--prompt-length", String(prompt)])
-        let method = methodOptions.makeMethod(width: c.hiddenSize, maxLength: seq, labels: ["a", "b"])
-        var random = RandomStream(seed: 1)
         let low = min(1000, c.vocabularySize / 2)  // past the special and unused rows of a BERT vocabulary
-        let examples = (0..<batch).map { i in
-            EncodedExample(ids: (0..<seq).map { _ in Int32(low + Int(random.next() % UInt64(c.vocabularySize - low))) },
-                           typeIds: Array(repeating: 0, count: seq), label: i % 2)
+        let examples: [EncodedExample]
+        if let data {
+            let tokenizer = try WordPieceTokenizer(contentsOf: directory.tokenizerURL)
+            let task = try TaskCatalog.load(self.task, directory: URL(fileURLWithPath: data), seed: 1)
+            examples = tokenizer.encode(Array(task.train.prefix(batch * (repeats + 1))), maxLength: seq)
+        } else {
+            var random = RandomStream(seed: 1)
+            examples = (0..<batch).map { i in
+                EncodedExample(ids: (0..<seq).map { _ in Int32(low + Int(random.next() % UInt64(c.vocabularySize - low))) },
+                               typeIds: Array(repeating: 0, count: seq), label: i % 2)
+            }
         }
         var options = TrainingOptions()
         options.batchSize = batch
         options.microBatchSize = batch
         options.evalBatchSize = batch
         options.maxLength = seq
-        let trainer = PromptTrainer(model: encoder, method: method, classes: 2, communicator: SingleProcessCommunicator(),
-                                    options: options, train: examples, dev: [], padId: 0)
-        var context = InitializationContext(embeddings: encoder.wordEmbeddings, vocabularySize: c.vocabularySize,
-                                            width: c.hiddenSize, specialIds: [0],
-                                            tokenize: { _ in [Int32(low), Int32(low + 1)] }, random: RandomStream(seed: 2))
-        try trainer.initialize(context: &context)
-        try trainer.trainStep()  // warm-up
-        var times: [Double] = []
-        for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
-            try trainer.trainStep()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        var runs: [(name: String, rows: Int, trainer: PromptTrainer, times: [Double], tokens: Int)] = []
+        for entry in list.split(separator: ",") {
+            let parts = entry.split(separator: ":")
+            let name = String(parts[0]), rows = parts.count > 1 ? Int(parts[1]) ?? prompt : prompt
+            let methodOptions = try MethodOptions.parse(["--method", name, "--prompt-length", String(rows)])
+            let method = methodOptions.makeMethod(width: c.hiddenSize, maxLength: seq, labels: ["a", "b"])
+            let trainer = PromptTrainer(model: encoder, method: method, classes: 2, communicator: SingleProcessCommunicator(),
+                                        options: options, train: examples, dev: [], padId: 0)
+            var context = InitializationContext(embeddings: encoder.wordEmbeddings, vocabularySize: c.vocabularySize,
+                                                width: c.hiddenSize, specialIds: [0],
+                                                tokenize: { _ in [Int32(low), Int32(low + 1)] }, random: RandomStream(seed: 2))
+            try trainer.initialize(context: &context)
+            runs.append((name, rows, trainer, [], 0))
         }
-        times.sort()
-        let median = times[times.count / 2]
-        let tokens = Double(batch * (prompt + seq))
-        try report([
-            "benchmark": "training_step", "method": name, "batch": batch, "seq": seq, "prompt": prompt,
-            "trainable_parameters": trainer.trainableParameters, "step_seconds_min": times[0],
-            "step_seconds_median": median, "tokens_per_second": tokens / median,
+        for index in runs.indices { _ = try runs[index].trainer.trainStep() }  // warm-up
+        for _ in 0..<repeats {
+            for index in runs.indices {
+                let start = DispatchTime.now().uptimeNanoseconds
+                let step = try runs[index].trainer.trainStep()
+                runs[index].times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                runs[index].tokens += step.tokens
+            }
+        }
+        var results: [[String: Any]] = []
+        var lines: [String] = []
+        let firstMedian = runs.first.map { median($0.times) } ?? 1
+        for run in runs {
+            let stepMedian = median(run.times)
+            let tokensPerSecond = Double(run.tokens) / run.times.reduce(0, +)
+            results.append([
+                "method": run.name, "prompt": run.rows, "trainable_parameters": run.trainer.trainableParameters,
+                "step_seconds_min": run.times.min() ?? 0, "step_seconds_median": stepMedian,
+                "tokens_per_second": tokensPerSecond, "median_ratio_to_first": stepMedian / firstMedian,
+            ])
+            lines.append(String(format: "%@ (n=%d, %d trainable): step min %.3f s, median %.3f s (%.3f × %@), %.0f tokens/s",
+                                run.name, run.rows, run.trainer.trainableParameters, run.times.min() ?? 0, stepMedian,
+                                stepMedian / firstMedian, runs[0].name, tokensPerSecond))
+        }
+        let inputs = data == nil ? "synthetic \(batch)×\(seq) tokens" : "\(task) training batches of \(batch), dynamic padding to ≤ \(seq)"
+        var object: [String: Any] = [
+            "benchmark": "training_step", "batch": batch, "seq": seq, "inputs": inputs, "repeats": repeats,
             "max_rss_mb": ProcessClock.maxResidentMegabytes(), "sgemm_gflops": sgemmGFLOPS,
-        ], text: String(format: "%@ (n=%d, %d trainable): training step (B=%d, T=%d+%d) min %.3f s, median %.3f s, %.0f tokens/s",
-                        name, prompt, trainer.trainableParameters, batch, prompt, seq, times[0], median, tokens / median))
+        ]
+        if results.count == 1 { object.merge(results[0]) { a, _ in a } } else { object["methods"] = results }
+        try report(object, text: "training steps on \(inputs), interleaved:\n" + lines.joined(separator: "\n"))
+    }
+
+    private func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
     }
 
     private func benchStep(sgemmGFLOPS: Double) throws {

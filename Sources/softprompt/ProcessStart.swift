@@ -30,8 +30,9 @@ enum ProcessStart {
         return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
     }
 
-    /// One BLAS thread per process: ranks are the parallelism.
+    /// One BLAS thread per process: ranks are the parallelism. Subnormals flushed (see FloatingPointEnvironment).
     static func configure() {
         BLAS.useOneThread()
+        FloatingPointEnvironment.flushSubnormalsToZero()
     }
 }
