@@ -49,7 +49,8 @@ public enum DemoTask {
 
     /// 4,000 training and 500 dev reviews from one seed.
     public static func load(seed: UInt64 = 2024, train: Int = 4000, dev: Int = 500) -> TaskData {
-        TaskData(name: "demo", labels: labels, train: examples(count: train, seed: seed),
-                 dev: examples(count: dev, seed: seed &+ 1))
+        let devExamples = examples(count: dev, seed: seed &+ 1)
+        return TaskData(name: "demo", labels: labels, train: examples(count: train, seed: seed), validation: devExamples,
+                        test: devExamples, split: "generated: \(train) train, \(dev) dev reviews from seed \(seed)")
     }
 }

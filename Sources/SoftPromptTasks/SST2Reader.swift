@@ -6,9 +6,9 @@ public enum SST2Reader {
     public static let labels = ["negative", "positive"]
 
     public static func load(directory: URL) throws(TaskDataError) -> TaskData {
-        TaskData(name: "sst2", labels: labels,
-                 train: try read(directory.appendingPathComponent("train.tsv")),
-                 dev: try read(directory.appendingPathComponent("dev.tsv")))
+        let dev = try read(directory.appendingPathComponent("dev.tsv"))
+        return TaskData(name: "sst2", labels: labels, train: try read(directory.appendingPathComponent("train.tsv")),
+                        validation: dev, test: dev, split: "plain: train.tsv to train, dev.tsv to validate and report")
     }
 
     public static func read(_ url: URL) throws(TaskDataError) -> [TaskExample] {
