@@ -14,16 +14,18 @@ public struct StepReport: Sendable {
     public let learningRateFactor: Double
 }
 
-/// The training loop of DESIGN.md §1 for a frozen BERT encoder with a prompt method and a classification head.
+/// The training loop of DESIGN.md §1 for a frozen BERT encoder with a prompt method and a task head.
 ///
-/// Every rank runs the same loop on its shard: of each global batch (a seeded permutation of the training set,
-/// the same on every rank), rank r takes items r, r+N, …, so N ranks see exactly the batch one rank sees. The
+/// Every rank runs the same loop on its shard: of each global batch (a seeded permutation of the training
+/// units, the same on every rank), rank r takes units r, r+N, …, so N ranks see exactly the batch one rank
+/// sees. A unit is one example, or the candidates of one question for multiple choice (`TaskObjective`). The
 /// loss is the mean over the global batch, so each rank's gradient is its share of the sum / B; the
 /// communicator sums the shares deterministically and every rank applies the same AdamW update.
 public final class PromptTrainer {
     public let model: BertModel
     public let method: any PromptMethod
     public let head: ClassificationHead
+    public let objective: TaskObjective
     public let communicator: any Communicator
     public let options: TrainingOptions
     public private(set) var layout = ParameterLayout()
@@ -40,12 +42,14 @@ public final class PromptTrainer {
     private var dPrompt: [Float]
     private let batch: PromptedBatch<Float>
     private var ids: [Int32] = [], typeIds: [Int32] = [], mask: [Int32] = [], poolMask: [Int32] = []
-    private var targets: [Int32] = []
-    private var pooled: [Float], dPooled: [Float], logits: [Float], probs: [Float], dLogits: [Float]
+    private var targets: [Int32] = [], scores: [Float] = []
+    private var pooled: [Float], dPooled: [Float], logits: [Float], dLogits: [Float]
     private var dHidden: [Float]
 
-    public init(model: BertModel, method: any PromptMethod, classes: Int, communicator: any Communicator,
-                options: TrainingOptions, train: [EncodedExample], dev: [EncodedExample], padId: Int32) {
+    /// `train` and `dev` hold whole units: for multiple choice, the candidates of a question are consecutive.
+    public init(model: BertModel, method: any PromptMethod, classes: Int, kind: TaskKind = .classification,
+                communicator: any Communicator, options: TrainingOptions, train: [EncodedExample], dev: [EncodedExample],
+                padId: Int32) {
         self.model = model
         self.method = method
         self.communicator = communicator
@@ -53,7 +57,10 @@ public final class PromptTrainer {
         self.train = train
         self.dev = dev
         self.padId = padId
-        head = ClassificationHead(classes: classes, width: model.config.hiddenSize)
+        objective = TaskObjective(kind: kind, classes: classes)
+        precondition(train.count % objective.unitSize == 0 && dev.count % objective.unitSize == 0,
+                     "multiple-choice examples must come in whole questions")
+        head = ClassificationHead(classes: objective.outputs, width: model.config.hiddenSize)
         method.declare(in: &layout)
         head.declare(in: &layout)
         theta = Array(repeating: 0, count: layout.count)
@@ -66,13 +73,12 @@ public final class PromptTrainer {
         let d = model.config.hiddenSize, n = method.promptLength
         prompt = Array(repeating: 0, count: n * d)
         dPrompt = prompt
-        let rows = max(options.microBatchSize, options.evalBatchSize)
+        let rows = max(options.microBatchSize, options.evalBatchSize) * objective.unitSize
         let longest = min(options.maxLength, max(train.map(\.ids.count).max() ?? 1, dev.map(\.ids.count).max() ?? 1))
         batch = PromptedBatch(batch: rows, promptLength: n, textLength: longest, width: d)
         pooled = Array(repeating: 0, count: rows * d)
         dPooled = pooled
-        logits = Array(repeating: 0, count: rows * classes)
-        probs = logits
+        logits = Array(repeating: 0, count: rows * objective.outputs)
         dLogits = logits
         dHidden = Array(repeating: 0, count: rows * (n + longest) * d)
         model.reserve(batch: rows, length: n + longest)
@@ -94,9 +100,12 @@ public final class PromptTrainer {
         try theta.withUnsafeMutableBufferPointer { try communicator.broadcast($0, root: 0) }
     }
 
-    /// Training-set positions of global batch `k`: consecutive slices of seeded per-epoch permutations.
+    /// Training units (see `TaskObjective.unitSize`) in the training set.
+    public var trainingUnits: Int { train.count / objective.unitSize }
+
+    /// Training-unit positions of global batch `k`: consecutive slices of seeded per-epoch permutations.
     public func globalBatch(_ k: Int) -> [Int] {
-        let b = options.batchSize, count = train.count
+        let b = options.batchSize, count = trainingUnits
         return (k * b..<(k + 1) * b).map { position in
             let epoch = position / count
             return epochOrder(epoch)[position % count]
@@ -107,7 +116,7 @@ public final class PromptTrainer {
     private func epochOrder(_ epoch: Int) -> [Int] {
         if let cachedOrder, cachedOrder.epoch == epoch { return cachedOrder.order }
         var random = RandomStream(seed: options.seed).split("shuffle", epoch)
-        var order = Array(0..<train.count)
+        var order = Array(0..<trainingUnits)
         for i in stride(from: order.count - 1, to: 0, by: -1) {
             order.swapAt(i, Int(random.next() % UInt64(i + 1)))
         }
@@ -126,7 +135,7 @@ public final class PromptTrainer {
         var start = 0
         while start < items.count {
             let chunk = Array(items[start..<min(start + options.microBatchSize, items.count)])
-            let (loss, correct, tokens) = try microStep(chunk.map { train[$0] })
+            let (loss, correct, tokens) = try microStep(rows(of: chunk, in: train))
             stats[0] += loss
             stats[1] += correct
             stats[2] += tokens
@@ -147,27 +156,34 @@ public final class PromptTrainer {
                           tokens: Int(stats[2]), learningRateFactor: factor)
     }
 
-    /// Forward and backward of one micro-batch; adds to `gradient` (head) and `dPrompt`.
-    /// Returns its loss sum, correct predictions and tokens (prompt included).
+    /// The rows of units `units` of `examples`, in order.
+    private func rows(of units: [Int], in examples: [EncodedExample]) -> [EncodedExample] {
+        let k = objective.unitSize
+        return units.flatMap { examples[$0 * k..<($0 + 1) * k] }
+    }
+
+    /// Forward and backward of one micro-batch (whole units); adds to `gradient` (head) and `dPrompt`.
+    /// Returns its loss sum, units predicted right and tokens (prompt included).
     private func microStep(_ examples: [EncodedExample]) throws -> (Float, Float, Float) {
-        let rows = examples.count, classes = head.classes
+        let rows = examples.count
         let length = try load(examples, training: true)
         let hidden = try batch.forward(model)
         let t = batch.length
-        let (lossMean, counted) = theta.withUnsafeBufferPointer { th in
+        let (loss, correct) = theta.withUnsafeBufferPointer { th in
             head.forward(theta: th.baseAddress!, hidden: hidden, poolMask: poolMask, batch: rows, length: t,
                          pooled: &pooled, logits: &logits)
-            return crossEntropyForward(probs: &probs, logits: logits, targets: targets, rows: rows, classes: classes)
+            return objective.lossAndGradient(logits: logits, labels: targets, scores: scores, rows: rows,
+                                             globalUnits: options.batchSize, dLogits: &dLogits)
         }
-        let correct = (0..<rows).filter { argmax(logits, row: $0, classes: classes) == Int(targets[$0]) }.count
-        // d(mean over the global batch) = (p − onehot) / B on every rank's rows.
-        for i in 0..<rows * classes { dLogits[i] = 0 }
-        crossEntropyBackward(dlogits: &dLogits, probs: probs, targets: targets, rows: rows, classes: classes,
-                             counted: counted, dloss: Float(counted) / Float(options.batchSize))
         theta.withUnsafeBufferPointer { th in
             gradient.withUnsafeMutableBufferPointer { g in
                 head.backward(theta: th.baseAddress!, dLogits: dLogits, pooled: pooled, poolMask: poolMask, batch: rows,
                               length: t, gradient: g.baseAddress!, dPooled: &dPooled, dHidden: &dHidden)
+                // A softmax over candidates ignores a shift shared by all scores: the bias's gradient is exactly 0,
+                // and AdamW would turn its rounding noise into full-size steps. Keep it at 0.
+                if case .multipleChoice = objective.kind, let bias = layout["head.bias"] {
+                    for i in bias.range { g[i] = 0 }
+                }
             }
         }
         batch.backward(model, dLastHidden: dHidden)
@@ -181,7 +197,7 @@ public final class PromptTrainer {
                 }
             }
         }
-        return (lossMean * Float(counted), Float(correct), Float(rows * (method.promptLength + length)))
+        return (Float(loss), Float(correct), Float(rows * (method.promptLength + length)))
     }
 
     /// Pads the examples to their longest and fills the prompted batch; returns the text length L.
@@ -194,7 +210,12 @@ public final class PromptTrainer {
         refill(&mask, with: 0, count: rows * length)
         refill(&poolMask, with: 0, count: rows * (n + length))
         refill(&targets, with: 0, count: rows)
-        for (r, e) in examples.enumerated() { targets[r] = Int32(e.label) }
+        scores.removeAll(keepingCapacity: true)
+        scores.append(contentsOf: repeatElement(0, count: rows))
+        for (r, e) in examples.enumerated() {
+            targets[r] = Int32(e.label)
+            scores[r] = Float(e.score)
+        }
         for (r, e) in examples.enumerated() {
             for (j, id) in e.ids.enumerated() {
                 ids[r * length + j] = id
@@ -215,33 +236,65 @@ public final class PromptTrainer {
         return length
     }
 
-    /// Dev-set accuracy with the current θ, each rank scoring its share (items r, r+N, …).
+    /// Dev-set accuracy with the current θ (classification and multiple choice; see `outputs(for:)` for the
+    /// outputs every metric reads).
     public func evaluate() throws -> Double {
-        let mine = Array(stride(from: communicator.rank, to: dev.count, by: communicator.size))
-        let predicted = try predictions(for: mine.map { dev[$0] })
-        var counts: [Float] = [Float(zip(mine, predicted).filter { dev[$0.0].label == $0.1 }.count), Float(mine.count)]
-        try counts.withUnsafeMutableBufferPointer { try communicator.allreduceSum($0) }
-        return counts[1] > 0 ? Double(counts[0]) / Double(counts[1]) : 0
+        let values = try outputs(for: dev)
+        let k = objective.unitSize
+        var right = 0
+        for unit in 0..<dev.count / k {
+            switch objective.kind {
+            case .multipleChoice:
+                let scores = values[unit * k..<(unit + 1) * k]
+                let chosen = scores.indices.max { scores[$0] < scores[$1] }! - unit * k
+                if dev[unit * k + chosen].label == 1 { right += 1 }
+            default:
+                if Int(values[unit]) == dev[unit].label { right += 1 }
+            }
+        }
+        return dev.isEmpty ? 0 : Double(right) / Double(dev.count / k)
     }
 
-    /// The predicted class of each example with the current θ (this rank only; no communication).
+    /// Every example's output with the current θ (`TaskObjective.output`), on every rank: each rank computes
+    /// its share of the units (r, r+N, …) and a sum over ranks of the zero-padded shares gathers them.
+    public func outputs(for examples: [EncodedExample]) throws -> [Double] {
+        let k = objective.unitSize, units = examples.count / k
+        let mine = Array(stride(from: communicator.rank, to: units, by: communicator.size))
+        let values = try localOutputs(for: rows(of: mine, in: examples))
+        var gathered = [Float](repeating: 0, count: examples.count)
+        for (i, unit) in mine.enumerated() {
+            for j in 0..<k { gathered[unit * k + j] = Float(values[i * k + j]) }
+        }
+        try gathered.withUnsafeMutableBufferPointer { try communicator.allreduceSum($0) }
+        return gathered.map(Double.init)
+    }
+
+    /// The predicted class of each example (classification) with the current θ, on this rank only.
     public func predictions(for examples: [EncodedExample]) throws -> [Int] {
+        try localOutputs(for: examples).map { Int($0) }
+    }
+
+    /// Each example's output with the current θ (this rank only; no communication). Whole units per chunk.
+    public func localOutputs(for examples: [EncodedExample]) throws -> [Double] {
         theta.withUnsafeBufferPointer { method.materialize(theta: $0.baseAddress!, prompt: &prompt) }
-        var predicted: [Int] = []
-        predicted.reserveCapacity(examples.count)
+        var values: [Double] = []
+        values.reserveCapacity(examples.count)
+        let chunkRows = options.evalBatchSize * objective.unitSize
         var start = 0
         while start < examples.count {
-            let chunk = Array(examples[start..<min(start + options.evalBatchSize, examples.count)])
+            let chunk = Array(examples[start..<min(start + chunkRows, examples.count)])
             _ = try load(chunk, training: false)
             let hidden = try batch.forward(model)
             theta.withUnsafeBufferPointer { th in
                 head.forward(theta: th.baseAddress!, hidden: hidden, poolMask: poolMask, batch: chunk.count,
                              length: batch.length, pooled: &pooled, logits: &logits)
             }
-            predicted += (0..<chunk.count).map { argmax(logits, row: $0, classes: head.classes) }
-            start += options.evalBatchSize
+            logits.withUnsafeBufferPointer { l in
+                for r in 0..<chunk.count { values.append(objective.output(logits: l.baseAddress!, row: r)) }
+            }
+            start += chunkRows
         }
-        return predicted
+        return values
     }
 
     /// The trained prompt P(θ) (n,d).
@@ -275,10 +328,4 @@ public final class PromptTrainer {
 private func refill(_ array: inout [Int32], with value: Int32, count: Int) {
     array.removeAll(keepingCapacity: true)
     array.append(contentsOf: repeatElement(value, count: count))
-}
-
-private func argmax(_ values: [Float], row: Int, classes: Int) -> Int {
-    var best = 0
-    for c in 1..<max(classes, 1) where values[row * classes + c] > values[row * classes + best] { best = c }
-    return best
 }

@@ -1,11 +1,37 @@
 import Foundation
 import SoftPromptCheckpoint
+import SoftPromptTasks
 
-/// Runs a trainer for its steps: evaluation every K steps and at the end, best-θ tracking, the metrics log,
-/// progress on rank 0, the adapters and summary.json at the end.
+/// A split the session evaluates on, and how its outputs become metrics (primary metric first).
+public struct EvaluationSplit {
+    public let name: String
+    public let examples: [EncodedExample]
+    public let metrics: ([Double]) -> [(name: String, value: Double)]
+
+    public init(name: String, examples: [EncodedExample], metrics: @escaping ([Double]) -> [(name: String, value: Double)]) {
+        self.name = name
+        self.examples = examples
+        self.metrics = metrics
+    }
+
+    /// Accuracy of predicted classes (`TaskObjective.output` of a classification head).
+    public static func accuracy(name: String, examples: [EncodedExample]) -> EvaluationSplit {
+        EvaluationSplit(name: name, examples: examples) { outputs in
+            [("accuracy", SoftPromptTasks.accuracy(predictions: outputs.map { Int($0) }, labels: examples.map(\.label)))]
+        }
+    }
+}
+
+/// Runs a trainer for its steps: evaluation on the validation split every K steps and at the end, the best θ by
+/// the validation split's primary metric, the test split's metrics for the final and the best θ, the metrics
+/// log, progress on rank 0, the adapters and summary.json at the end.
 public struct TrainingSession {
     public let trainer: PromptTrainer
     public let output: RunOutput
+    /// Selects the best θ (its first metric is the primary one).
+    public let validation: EvaluationSplit
+    /// Reported for the final and the best θ; nil when it is the validation split itself.
+    public let test: EvaluationSplit?
     /// Facts about the run for summary.json (task, model, method, …).
     public let description: [String: Any]
     public let peftConfig: [String: Any]
@@ -13,10 +39,13 @@ public struct TrainingSession {
     public let methodMetadata: [String: String]
     public let progress: (String) -> Void
 
-    public init(trainer: PromptTrainer, output: RunOutput, description: [String: Any], peftConfig: [String: Any],
-                methodMetadata: [String: String] = [:], progress: @escaping (String) -> Void) {
+    public init(trainer: PromptTrainer, output: RunOutput, validation: EvaluationSplit, test: EvaluationSplit? = nil,
+                description: [String: Any], peftConfig: [String: Any], methodMetadata: [String: String] = [:],
+                progress: @escaping (String) -> Void) {
         self.trainer = trainer
         self.output = output
+        self.validation = validation
+        self.test = test
         self.description = description
         self.peftConfig = peftConfig
         self.methodMetadata = methodMetadata
@@ -29,16 +58,21 @@ public struct TrainingSession {
         let options = trainer.options
         let started = Date()
         var windowStart = Date(), windowTokens = 0
-        var best: (accuracy: Double, step: Int, theta: [Float])?
-        var lastAccuracy = 0.0
+        var best: (score: Double, step: Int, theta: [Float])?
+        var last: [(name: String, value: Double)] = []
 
+        func scores(_ split: EvaluationSplit) throws -> [(name: String, value: Double)] {
+            split.metrics(try trainer.outputs(for: split.examples))
+        }
         func evaluate() throws {
-            let accuracy = try trainer.evaluate()
-            lastAccuracy = accuracy
-            output.log(["event": "eval", "step": trainer.step, "dev.accuracy": accuracy])
-            if best == nil || accuracy > best!.accuracy { best = (accuracy, trainer.step, trainer.theta) }
-            progress(String(format: "step %d/%d  dev accuracy %.4f  (best %.4f at step %d)", trainer.step, options.steps,
-                            accuracy, best!.accuracy, best!.step))
+            last = try scores(validation)
+            var event: [String: Any] = ["event": "eval", "step": trainer.step]
+            for (name, value) in last { event["\(validation.name).\(name)"] = value }
+            output.log(event)
+            let primary = last.first?.value ?? 0
+            if best == nil || primary > best!.score { best = (primary, trainer.step, trainer.theta) }
+            progress(String(format: "step %d/%d  %@ %@ %.4f  (best %.4f at step %d)", trainer.step, options.steps,
+                            validation.name, last.first?.name ?? "", primary, best!.score, best!.step))
         }
 
         while trainer.step < options.steps {
@@ -58,8 +92,28 @@ public struct TrainingSession {
             if options.evalEvery > 0, report.step % options.evalEvery == 0, report.step < options.steps { try evaluate() }
         }
         try evaluate()
-
+        var summary = description
+        summary["metric"] = last.first?.name ?? ""
+        for (name, value) in last { summary["\(validation.name).\(name)"] = value }
         let finalTheta = trainer.theta
+        let finalTest = try test.map { try scores($0) } ?? []
+        if let test {
+            var event: [String: Any] = ["event": "test", "step": trainer.step]
+            for (name, value) in finalTest { event["\(test.name).\(name)"] = value }
+            output.log(event)
+        }
+        for (name, value) in finalTest { summary["\(test!.name).\(name)"] = value }
+        // The best θ's scores: the final ones when the last evaluation was the best.
+        var bestValidation = last, bestTest = finalTest
+        if let best, best.step != trainer.step {
+            trainer.load(theta: best.theta)
+            bestValidation = try scores(validation)
+            bestTest = try test.map { try scores($0) } ?? []
+            trainer.load(theta: finalTheta)
+        }
+        for (name, value) in bestValidation { summary["best.\(validation.name).\(name)"] = value }
+        for (name, value) in bestTest { summary["best.\(test!.name).\(name)"] = value }
+
         try output.writeTheta(finalTheta, layout: trainer.layout)
         let adapter = try output.writeAdapter(named: "adapter", prompt: trainer.exportPrompt(),
                                               head: trainer.head.tensors(theta: finalTheta),
@@ -74,12 +128,9 @@ public struct TrainingSession {
                                                   methodMetadata: methodMetadata, peftConfig: peftConfig)
             trainer.load(theta: finalTheta)
         }
-        var summary = description
         summary["world_size"] = trainer.communicator.size
         summary["steps"] = trainer.step
         summary["trainable_parameters"] = trainer.trainableParameters
-        summary["dev.accuracy"] = lastAccuracy
-        summary["best.dev.accuracy"] = best?.accuracy ?? lastAccuracy
         summary["best.step"] = best?.step ?? trainer.step
         summary["seconds"] = Date().timeIntervalSince(started)
         summary["adapter"] = adapter.path

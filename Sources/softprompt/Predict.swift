@@ -74,11 +74,12 @@ struct Predict: ParsableCommand {
             method = PromptTuning(promptLength: n, width: d)
         }
         let labels = try task.map { try TaskCatalog.load($0, directory: data.map { URL(fileURLWithPath: $0) }, seed: 42) }
-        let inputs = labels?.dev ?? texts.map { TaskExample(text: $0, label: 0) }
+        let inputs = labels?.test ?? texts.map { TaskExample(text: $0, label: 0) }
         let examples = tokenizer.encode(inputs, maxLength: min(maxLength, methodMaxLength))
         var options = TrainingOptions()
         options.maxLength = min(maxLength, methodMaxLength)
-        let predictor = PromptTrainer(model: encoder, method: method, classes: headBias.count,
+        let kind = labels?.kind ?? .classification
+        let predictor = PromptTrainer(model: encoder, method: method, classes: headBias.count, kind: kind,
                                       communicator: SingleProcessCommunicator(), options: options, train: [], dev: examples,
                                       padId: tokenizer.padId)
         predictor.setTensor("head.weight", values: headWeight.toArray())
@@ -90,13 +91,20 @@ struct Predict: ParsableCommand {
         } else {
             predictor.setTensor("prompt", values: prompt.toArray())
         }
-        let predicted = try predictor.predictions(for: examples)
+        let outputs = try predictor.localOutputs(for: examples)
         if let labels {
-            let accuracy = accuracy(predictions: predicted, labels: examples.map(\.label))
-            if json { try printJSON(["task": labels.name, "examples": examples.count, "dev.accuracy": accuracy]) }
-            else { print(String(format: "%@ dev: %d examples, accuracy %.4f", labels.name, examples.count, accuracy)) }
+            let metrics = TaskMetrics.compute(kind: kind, taskName: labels.name, examples: labels.test, outputs: outputs)
+            if json {
+                var object: [String: Any] = ["task": labels.name, "split": labels.split, "examples": examples.count]
+                for (name, value) in metrics { object["test.\(name)"] = value }
+                try printJSON(object)
+            } else {
+                print("\(labels.name) test (\(labels.split)): \(examples.count) examples, "
+                      + metrics.map { String(format: "%@ %.4f", $0.name, $0.value) }.joined(separator: ", "))
+            }
             return
         }
+        let predicted = outputs.map { Int($0) }
         if json {
             try printJSON(["predictions": predicted])
         } else {

@@ -98,7 +98,9 @@ struct Train: ParsableCommand {
         }
         let taskData = try TaskCatalog.load(task, directory: data.map { URL(fileURLWithPath: $0) }, seed: seed)
         let train = tokenizer.encode(taskData.train, maxLength: maxLength)
-        let dev = tokenizer.encode(taskData.dev, maxLength: maxLength)
+        let validation = tokenizer.encode(taskData.validation, maxLength: maxLength)
+        let sameSplits = taskData.validation == taskData.test
+        let test = sameSplits ? validation : tokenizer.encode(taskData.test, maxLength: maxLength)
 
         var options = TrainingOptions()
         options.batchSize = batchSize
@@ -118,9 +120,9 @@ struct Train: ParsableCommand {
 
         let d = encoder.config.hiddenSize
         let method = methodOptions.makeMethod(width: d, maxLength: maxLength, labels: taskData.labels)
-        let trainer = PromptTrainer(model: encoder, method: method, classes: taskData.labels.count,
-                                    communicator: communicator, options: options, train: train, dev: dev,
-                                    padId: tokenizer.padId)
+        let trainer = PromptTrainer(model: encoder, method: method, classes: taskData.labels.count, kind: taskData.kind,
+                                    communicator: communicator, options: options, train: train,
+                                    dev: sameSplits ? validation : validation + test, padId: tokenizer.padId)
         let specials = Set([tokenizer.padId, tokenizer.clsId, tokenizer.sepId, tokenizer.unkId] + (tokenizer.maskId.map { [$0] } ?? []))
         var context = InitializationContext(embeddings: encoder.wordEmbeddings, vocabularySize: encoder.config.vocabularySize,
                                             width: d, specialIds: specials, tokenize: { tokenizer.encodeSequence($0) },
@@ -133,11 +135,13 @@ struct Train: ParsableCommand {
             "micro_batch_size": options.microBatchSize, "steps": steps, "lr": lr, "head_lr": headLr,
             "weight_decay": weightDecay, "warmup": warmup, "eval_every": evalEvery, "max_length": maxLength,
             "seed": seed, "backbone_dropout": backboneDropout, "world_size": communicator.size,
-            "train_examples": train.count, "dev_examples": dev.count, "split": "train on train, report on dev",
+            "train_examples": train.count, "validation_examples": validation.count, "test_examples": test.count,
+            "split": taskData.split,
         ]
         try out.writeConfig(config.merging(methodOptions.record) { current, _ in current })
-        out.log(["event": "start", "world_size": communicator.size, "trainable_parameters": trainer.trainableParameters])
-        say("\(taskData.name): \(train.count) train / \(dev.count) dev examples; \(method.name) n=\(methodOptions.promptLength), "
+        out.log(["event": "start", "world_size": communicator.size, "trainable_parameters": trainer.trainableParameters,
+                 "split": taskData.split])
+        say("\(taskData.name): \(train.count) train / \(validation.count) validation / \(test.count) test examples (\(taskData.split)); \(method.name) n=\(methodOptions.promptLength), "
             + "\(trainer.trainableParameters) trainable parameters (prompt \(trainer.layout.count(in: .prompt)), "
             + "head \(trainer.layout.count(in: .head))); \(communicator.size) rank(s), global batch \(batchSize)")
 
@@ -149,12 +153,20 @@ struct Train: ParsableCommand {
             "prompt_tuning_init_text": methodOptions.promptInit == "text" ? methodOptions.promptInitText : NSNull(), "inference_mode": true,
             "revision": NSNull(), "tokenizer_name_or_path": NSNull(),
         ]
-        let summary = try TrainingSession(trainer: trainer, output: out, description: [
+        func split(_ name: String, _ examples: [TaskExample], _ encoded: [EncodedExample]) -> EvaluationSplit {
+            EvaluationSplit(name: name, examples: encoded) { outputs in
+                TaskMetrics.compute(kind: taskData.kind, taskName: taskData.name, examples: examples, outputs: outputs)
+            }
+        }
+        let summary = try TrainingSession(
+            trainer: trainer, output: out, validation: split("validation", taskData.validation, validation),
+            test: sameSplits ? nil : split("test", taskData.test, test), description: [
             "task": taskData.name, "method": method.name, "model": directory.url.path, "prompt_length": methodOptions.promptLength,
             "method_label": method.name == "ept" ? "EPT-like (our reconstruction; EPT has no public code)" : method.name,
         ], peftConfig: peftConfig, methodMetadata: methodOptions.record.mapValues { "\($0)" }, progress: say).run()
-        say(String(format: "dev accuracy %.4f (best %.4f at step %d); adapter: %@",
-                   summary["dev.accuracy"] as? Double ?? 0, summary["best.dev.accuracy"] as? Double ?? 0,
-                   summary["best.step"] as? Int ?? 0, summary["adapter"] as? String ?? ""))
+        let metric = summary["metric"] as? String ?? "accuracy", reported = sameSplits ? "validation" : "test"
+        say(String(format: "%@ %@ %.4f (best θ, from step %d: %.4f); adapter: %@", reported, metric,
+                   summary["\(reported).\(metric)"] as? Double ?? 0, summary["best.step"] as? Int ?? 0,
+                   summary["best.\(reported).\(metric)"] as? Double ?? 0, summary["adapter"] as? String ?? ""))
     }
 }

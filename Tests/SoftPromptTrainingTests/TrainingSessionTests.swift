@@ -18,7 +18,9 @@ import Testing
         let output = try RunOutput(directory: folder, isWriter: true)
         try output.writeConfig(["task": "toy"])
         var lines: [String] = []
-        let summary = try TrainingSession(trainer: trainer, output: output, description: ["task": "toy", "method": "pt"],
+        let validation = EvaluationSplit.accuracy(name: "validation", examples: TinySetup.examples(8, seed: 2))
+        let summary = try TrainingSession(trainer: trainer, output: output, validation: validation,
+                                          description: ["task": "toy", "method": "pt"],
                                           peftConfig: ["peft_type": "PROMPT_TUNING", "num_virtual_tokens": 4],
                                           progress: { lines.append($0) }).run()
 
@@ -27,7 +29,8 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path), "\(name)")
         }
         let written = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("summary.json"))) as! [String: Any]
-        for key in ["task", "method", "world_size", "steps", "trainable_parameters", "dev.accuracy", "best.dev.accuracy",
+        for key in ["task", "method", "world_size", "steps", "trainable_parameters", "metric", "validation.accuracy",
+                    "best.validation.accuracy",
                     "seconds", "adapter", "theta_sha256"] {
             #expect(written[key] != nil, "summary.json lacks \(key)")
         }
