@@ -13,6 +13,8 @@ public enum MPIRunEnvironment {
         for (name, value) in current.sorted(by: { $0.key < $1.key })
         where (name.hasPrefix("OPENBLAS_") && name != "OPENBLAS_NUM_THREADS") || name.hasPrefix("SOFTPROMPT_") {
             if automatic && (name == "OPENBLAS_CORETYPE" || name == automaticCoreTypeVariable) { continue }
+            // The launcher sets these per start (RestartingJob); an outer job's values must not leak in.
+            if name == RestartingJob.restartVariable || name == RestartingJob.heartbeatVariable { continue }
             variables.append((name, value))
         }
         return variables

@@ -1,22 +1,50 @@
 import Foundation
 
 /// Runs one mpirun job to its end: output passes through (mpirun's --tag-output prefixes every line with
-/// [job,rank]), SIGINT/SIGTERM are forwarded, and a failed rank is named from mpirun's own report.
+/// [job,rank]), a failed rank is named from mpirun's own report, and a job that stops making progress is
+/// ended (see `Watchdog`). SIGINT is forwarded at once; the first SIGTERM asks the ranks to checkpoint and stop
+/// (the `stop` file of the heartbeat folder) when there is one, a second is forwarded.
 public final class Supervisor: @unchecked Sendable {
     public struct Outcome: Sendable, Equatable {
         public var status: Int32
         /// "rank 1 … exited on signal 9 (Killed)" when mpirun said which rank failed.
         public var failure: String?
+        /// The watchdog ended the job: no rank made progress for its timeout.
+        public var hung = false
+        /// This launcher was told to stop (SIGINT/SIGTERM): not a failure to restart from.
+        public var interrupted = false
+    }
+
+    /// Hang detection: the job is hung when no file in `heartbeats` (one per rank, rewritten every step) has
+    /// changed for `timeout` seconds, counting from the job's start.
+    public struct Watchdog: Sendable {
+        public var heartbeats: URL
+        public var timeout: Double
+        public init(heartbeats: URL, timeout: Double) {
+            self.heartbeats = heartbeats
+            self.timeout = timeout
+        }
+
+        /// The newest modification time of the heartbeat files.
+        func lastBeat() -> Date? {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: heartbeats.path)) ?? []
+            return names.filter { $0.hasPrefix("rank-") }.compactMap {
+                try? FileManager.default.attributesOfItem(atPath: heartbeats.appendingPathComponent($0).path)[.modificationDate] as? Date
+            }.max()
+        }
     }
 
     private let lock = NSLock()
     private var failure: String?
     private var pending = Data()  // stderr bytes after the last newline
+    private var hung = false, interrupted = false, terminations = 0
 
     public init() {}
 
     /// Runs `argv` (argv[0] looked up on PATH) with `environment` added to this process's, and waits.
-    public func run(_ argv: [String], environment: [String: String]) throws -> Outcome {
+    /// `stopFile`: created on the first SIGTERM instead of forwarding it, so ranks checkpoint before ending.
+    public func run(_ argv: [String], environment: [String: String], watchdog: Watchdog? = nil,
+                    stopFile: URL? = nil) throws -> Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = argv
@@ -30,21 +58,57 @@ public final class Supervisor: @unchecked Sendable {
             self?.consume(chunk)
         }
         try process.run()
+        let pid = process.processIdentifier
         let forwarding = [SIGINT, SIGTERM].map { signalNumber -> DispatchSourceSignal in
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber)
-            source.setEventHandler { kill(process.processIdentifier, signalNumber) }
+            source.setEventHandler { [self] in
+                let first = lock.withLock {
+                    interrupted = true
+                    terminations += signalNumber == SIGTERM ? 1 : 0
+                    return terminations == 1
+                }
+                if signalNumber == SIGTERM, first, let stopFile {
+                    FileManager.default.createFile(atPath: stopFile.path, contents: Data())
+                    FileHandle.standardError.write(Data("softprompt launch: SIGTERM: the ranks checkpoint and stop after their current step (again to end them now)\n".utf8))
+                } else {
+                    kill(pid, signalNumber)
+                }
+            }
             source.resume()
             return source
         }
+        let timer = watchdog.map { watchdog -> DispatchSourceTimer in
+            let started = Date()
+            let timer = DispatchSource.makeTimerSource(queue: .global())
+            timer.schedule(deadline: .now() + 1, repeating: 1)
+            timer.setEventHandler { [self] in
+                let last = max(started, watchdog.lastBeat() ?? started)
+                guard Date().timeIntervalSince(last) > watchdog.timeout, lock.withLock({ !hung }) else { return }
+                lock.withLock { hung = true }
+                FileHandle.standardError.write(Data(String(format: "softprompt launch: no progress from any rank for %.0f s: ending the job\n", watchdog.timeout).utf8))
+                Self.end(pid)
+            }
+            timer.resume()
+            return timer
+        }
         process.waitUntilExit()
+        timer?.cancel()
         forwarding.forEach { $0.cancel() }
         errors.fileHandleForReading.readabilityHandler = nil
         let rest = errors.fileHandleForReading.readDataToEndOfFile()
         FileHandle.standardError.write(rest)
         consume(rest, flush: true)
         let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-        return Outcome(status: status, failure: lock.withLock { failure })
+        return lock.withLock { Outcome(status: status, failure: failure, hung: hung, interrupted: interrupted) }
+    }
+
+    /// Ends a job whose ranks may not answer: SIGTERM to mpirun and everything below it, SIGKILL 5 s later.
+    /// The tree is listed once, before anything dies: orphaned ranks are re-parented and could not be found again.
+    static func end(_ pid: pid_t) {
+        let members = ProcessTree.members(of: pid)
+        for member in members { kill(member, SIGTERM) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 5) { for member in members { kill(member, SIGKILL) } }
     }
 
     /// Splits stderr into lines and remembers the first in which mpirun names a failed rank.

@@ -309,6 +309,16 @@ public final class PromptTrainer {
         }
     }
 
+    /// Continues from a checkpoint: θ, AdamW's moments and step count, and the step (the data cursor).
+    public func restore(_ state: TrainingState) throws {
+        guard state.theta.count == theta.count else {
+            throw CheckpointError.unusable("θ", "it has \(state.theta.count) values, this run's layout \(theta.count)")
+        }
+        theta = state.theta
+        optimizer.restore(step: state.optimizerStep, firstMoment: state.firstMoment, secondMoment: state.secondMoment)
+        step = state.step
+    }
+
     /// Replaces θ (e.g. to restore the best one seen).
     public func load(theta values: [Float]) {
         precondition(values.count == theta.count)

@@ -11,15 +11,20 @@ public final class RunOutput {
     public let isWriter: Bool
     private var metrics: FileHandle?
 
-    public init(directory: URL, isWriter: Bool) throws {
+    /// `resuming`: keep the metrics.jsonl of the run being continued (see `rewindMetrics`) instead of starting
+    /// a new one.
+    public init(directory: URL, isWriter: Bool, resuming: Bool = false) throws {
         self.directory = directory
         self.isWriter = isWriter
         guard isWriter else { return }
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let url = directory.appendingPathComponent("metrics.jsonl")
-            FileManager.default.createFile(atPath: url.path, contents: nil)
+            if !resuming || !FileManager.default.fileExists(atPath: url.path) {
+                FileManager.default.createFile(atPath: url.path, contents: nil)
+            }
             metrics = try FileHandle(forWritingTo: url)
+            try metrics?.seekToEnd()
         } catch {
             throw RunOutputError.cannotWrite(directory.path, error.localizedDescription)
         }
@@ -33,6 +38,26 @@ public final class RunOutput {
 
     public func writeSummary(_ summary: [String: Any]) throws {
         try writeJSON(summary, to: "summary.json")
+    }
+
+    /// Drops the metrics.jsonl records of steps after `step` (a resumed run repeats them), keeping the earlier
+    /// ones; the file is rewritten atomically and appended to from then on.
+    public func rewindMetrics(toStep step: Int) throws {
+        guard isWriter else { return }
+        let url = directory.appendingPathComponent("metrics.jsonl")
+        do {
+            try metrics?.close()
+            let lines = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+            let kept = lines.split(separator: "\n").filter { line in
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return false }
+                return (object["step"] as? Int ?? 0) <= step
+            }
+            try AtomicFile.write(Data(kept.map { $0 + "\n" }.joined().utf8), to: url)
+            metrics = try FileHandle(forWritingTo: url)
+            try metrics?.seekToEnd()
+        } catch {
+            throw RunOutputError.cannotWrite(url.path, "\(error)")
+        }
     }
 
     /// Appends one record to metrics.jsonl.

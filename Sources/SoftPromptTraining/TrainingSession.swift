@@ -1,6 +1,7 @@
 import Foundation
 import SoftPromptCheckpoint
 import SoftPromptTasks
+import SoftPromptTensor
 
 /// A split the session evaluates on, and how its outputs become metrics (primary metric first).
 public struct EvaluationSplit {
@@ -22,6 +23,32 @@ public struct EvaluationSplit {
     }
 }
 
+/// How a session checkpoints and where it resumes from.
+public struct CheckpointPlan: Sendable {
+    public var store: CheckpointStore
+    /// Checkpoint every this many steps (0: only when asked to stop).
+    public var every: Int
+    public var fingerprint: RunFingerprint
+    /// A complete checkpoint folder to continue from.
+    public var resume: URL?
+
+    public init(store: CheckpointStore, every: Int, fingerprint: RunFingerprint, resume: URL? = nil) {
+        self.store = store
+        self.every = every
+        self.fingerprint = fingerprint
+        self.resume = resume
+    }
+}
+
+/// The run stopped early, on request, after writing a checkpoint.
+public struct TrainingStopped: Error, CustomStringConvertible {
+    public var step: Int
+    public var checkpoint: URL
+    public var description: String {
+        "stopped at step \(step) on request (SIGTERM or the launcher); checkpoint \(checkpoint.path); continue with --resume auto"
+    }
+}
+
 /// Runs a trainer for its steps: evaluation on the validation split every K steps and at the end, the best θ by
 /// the validation split's primary metric, the test split's metrics for the final and the best θ, the metrics
 /// log, progress on rank 0, the adapters and summary.json at the end.
@@ -38,10 +65,12 @@ public struct TrainingSession {
     /// Written into method.safetensors: the method name and options, as strings.
     public let methodMetadata: [String: String]
     public let progress: (String) -> Void
+    public let checkpoints: CheckpointPlan?
 
     public init(trainer: PromptTrainer, output: RunOutput, validation: EvaluationSplit, test: EvaluationSplit? = nil,
                 description: [String: Any], peftConfig: [String: Any], methodMetadata: [String: String] = [:],
-                progress: @escaping (String) -> Void) {
+                checkpoints: CheckpointPlan? = nil, progress: @escaping (String) -> Void) {
+        self.checkpoints = checkpoints
         self.trainer = trainer
         self.output = output
         self.validation = validation
@@ -60,6 +89,44 @@ public struct TrainingSession {
         var windowStart = Date(), windowTokens = 0
         var best: (score: Double, step: Int, theta: [Float])?
         var last: [(name: String, value: Double)] = []
+        let rank = trainer.communicator.rank
+        let heartbeat = Heartbeat(rank: rank)
+        let stopRequest = checkpoints.map { _ in StopRequest() }
+        let fault = try FaultInjection.fromEnvironment()
+        let restart = FaultInjection.restartCount()
+        var resumedFrom: Int?
+
+        if let checkpoints, let folder = checkpoints.resume {
+            let (state, rankState) = try checkpoints.store.load(folder, rank: rank, fingerprint: checkpoints.fingerprint)
+            try trainer.restore(state)
+            best = state.best.map { ($0.score, $0.step, $0.theta) }
+            if let words = rankState.dropoutWords, let random = RandomStream(state: words) { trainer.model.dropout?.random = random }
+            try output.rewindMetrics(toStep: state.step)
+            output.log(["event": "resume", "step": state.step, "checkpoint": folder.path, "restart": restart])
+            progress("resumed from \(folder.path) at step \(state.step)")
+            resumedFrom = state.step
+        }
+
+        func checkpoint() throws -> URL {
+            guard let checkpoints else { preconditionFailure("checkpoint without a plan") }
+            let state = TrainingState(step: trainer.step, theta: trainer.theta, optimizerStep: trainer.optimizer.step,
+                                      firstMoment: trainer.optimizer.firstMoment, secondMoment: trainer.optimizer.secondMoment,
+                                      best: best.map { .init(score: $0.score, step: $0.step, theta: $0.theta) })
+            let started = Date()
+            let folder = try checkpoints.store.write(
+                state: state, rankState: RankState(rank: rank, dataCursor: trainer.step, dropoutState: trainer.model.dropout?.random.state),
+                fingerprint: checkpoints.fingerprint, communicator: trainer.communicator)
+            output.log(["event": "checkpoint", "step": trainer.step, "path": folder.path,
+                        "seconds": Date().timeIntervalSince(started)])
+            return folder
+        }
+        /// Every rank's stop request, agreed on: a stop seen by one rank stops all of them at the same step.
+        func agreedStop() throws -> Bool {
+            guard let stopRequest else { return false }
+            var flag: [Float] = [stopRequest.isRequested ? 1 : 0]
+            try flag.withUnsafeMutableBufferPointer { try trainer.communicator.allreduceSum($0) }
+            return flag[0] > 0
+        }
 
         func scores(_ split: EvaluationSplit) throws -> [(name: String, value: Double)] {
             split.metrics(try trainer.outputs(for: split.examples))
@@ -76,7 +143,9 @@ public struct TrainingSession {
         }
 
         while trainer.step < options.steps {
+            fault?.strikeIfDue(rank: rank, step: trainer.step + 1, restart: restart)
             let report = try trainer.trainStep()
+            heartbeat.beat(step: report.step)
             windowTokens += report.tokens
             output.log(["event": "train", "step": report.step, "loss": report.loss, "accuracy": report.accuracy,
                         "tokens": report.tokens, "lr_factor": report.learningRateFactor])
@@ -90,6 +159,14 @@ public struct TrainingSession {
                 windowTokens = 0
             }
             if options.evalEvery > 0, report.step % options.evalEvery == 0, report.step < options.steps { try evaluate() }
+            let stop = try agreedStop()
+            if let every = checkpoints?.every, (every > 0 && report.step % every == 0) || stop {
+                let folder = try checkpoint()
+                if stop {
+                    output.log(["event": "stop", "step": report.step, "checkpoint": folder.path])
+                    throw TrainingStopped(step: report.step, checkpoint: folder)
+                }
+            }
         }
         try evaluate()
         var summary = description
@@ -129,6 +206,8 @@ public struct TrainingSession {
             trainer.load(theta: finalTheta)
         }
         summary["world_size"] = trainer.communicator.size
+        summary["restarts"] = restart
+        summary["resumed_from_step"] = resumedFrom ?? NSNull()
         summary["steps"] = trainer.step
         summary["trainable_parameters"] = trainer.trainableParameters
         summary["best.step"] = best?.step ?? trainer.step

@@ -26,6 +26,15 @@ struct Launch: ParsableCommand {
     @Flag(help: "Allow more ranks than slots (mpirun --oversubscribe).")
     var oversubscribe = false
 
+    @Option(help: "Restart a failed or hung job up to this many times, each time from its newest complete checkpoint (train gets --resume auto).")
+    var maxRestarts = 0
+
+    @Option(help: "Seconds without progress from any rank (a step, an evaluation chunk) after which the job counts as hung and is ended; counted from the start too, so leave room for loading.")
+    var timeout: Double?
+
+    @Option(help: "Folder for the ranks' progress beats (default: a temporary one; on several nodes, give a folder all nodes share).")
+    var heartbeatDir: String?
+
     @Flag(help: "Print the mpirun command and exit.")
     var dryRun = false
 
@@ -34,6 +43,8 @@ struct Launch: ParsableCommand {
 
     func validate() throws {
         guard processes >= 1 else { throw ValidationError("--np must be at least 1") }
+        guard maxRestarts >= 0 else { throw ValidationError("--max-restarts must be 0 or more") }
+        if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
         guard !command.isEmpty else { throw LaunchError.noCommand }
     }
 
@@ -53,12 +64,27 @@ struct Launch: ParsableCommand {
             return
         }
         guard MPIRunEnvironment.mpirunAvailable() else { throw LaunchError.mpirunNotFound }
-        let outcome = try Supervisor().run(argv, environment: extra)
+        func say(_ line: String) { FileHandle.standardError.write(Data("softprompt launch: \(line)\n".utf8)) }
+        let job = RestartingJob(maxRestarts: maxRestarts, timeout: timeout, log: say)
+        let (outcome, restarts) = try job.run(environment: extra, heartbeatDirectory: heartbeatDir.map { URL(fileURLWithPath: $0) }) { restart, variables in
+            var started = plan
+            started.environment += variables
+            if restart > 0 { started.program = Self.resuming(started.program) }
+            return started.arguments(mpirun: "mpirun")
+        }
         if outcome.status != 0 {
-            let cause = outcome.failure.map { ": \($0)" } ?? ""
-            FileHandle.standardError.write(Data("softprompt launch: the job failed with exit status \(outcome.status)\(cause)\n".utf8))
+            let cause = outcome.hung ? ": hung" : outcome.failure.map { ": \($0)" } ?? ""
+            say("the job failed with exit status \(outcome.status)\(cause)" + (restarts > 0 ? " after \(restarts) restart(s)" : ""))
             throw ExitCode(outcome.status)
         }
+        if restarts > 0 { say("the job completed after \(restarts) restart(s)") }
+    }
+
+    /// A restart's rank command: `train` continues from the newest complete checkpoint of its output.
+    static func resuming(_ program: [String]) -> [String] {
+        guard program.count > 1, program[1] == "train", !program.contains(where: { $0 == "--resume" || $0.hasPrefix("--resume=") })
+        else { return program }
+        return program + ["--resume", "auto"]
     }
 
     /// This binary's absolute path, so ranks run the same build.

@@ -71,12 +71,23 @@ struct Train: ParsableCommand {
     @Option(help: "Output folder.")
     var output = "runs/latest"
 
+    @Option(help: "Write a checkpoint every this many steps into OUTPUT/checkpoints (0: only on SIGTERM).")
+    var checkpointEvery = 0
+
+    @Option(help: "Complete checkpoints to keep.")
+    var keep = 2
+
+    @Option(help: ArgumentHelp("Continue from a checkpoint: a step-N folder, a run's output or checkpoints folder, or auto (the newest complete one in OUTPUT/checkpoints, if any).", valueName: "dir|auto"))
+    var resume: String?
+
     func validate() throws {
         for (name, value) in [("--prompt-length", methodOptions.promptLength), ("--batch-size", batchSize), ("--steps", steps),
                               ("--max-length", maxLength)] where value < 1 {
             throw ValidationError("\(name) must be at least 1")
         }
         if let microBatchSize, microBatchSize < 1 { throw ValidationError("--micro-batch-size must be at least 1") }
+        if checkpointEvery < 0 { throw ValidationError("--checkpoint-every must be 0 or more") }
+        if keep < 1 { throw ValidationError("--keep must be at least 1") }
     }
 
     func run() throws {
@@ -129,7 +140,15 @@ struct Train: ParsableCommand {
                                             random: RandomStream(seed: seed).split("init"))
         try trainer.initialize(context: &context)
 
-        let out = try RunOutput(directory: URL(fileURLWithPath: output), isWriter: isRankZero)
+        let outputURL = URL(fileURLWithPath: output)
+        let store = CheckpointStore(output: outputURL, keep: keep)
+        let resumeFolder = try resolveResume(store: store, communicator: communicator)
+        let fingerprint = RunFingerprint(
+            worldSize: communicator.size,
+            method: RunFingerprints.method(name: method.name, options: methodOptions.record, layout: trainer.layout),
+            model: RunFingerprints.model(directory),
+            data: RunFingerprints.data(task: taskData.name, split: taskData.split, train: train))
+        let out = try RunOutput(directory: outputURL, isWriter: isRankZero, resuming: resumeFolder != nil)
         let config: [String: Any] = [
             "model": directory.url.path, "task": taskData.name, "data": data ?? NSNull(), "batch_size": batchSize,
             "micro_batch_size": options.microBatchSize, "steps": steps, "lr": lr, "head_lr": headLr,
@@ -158,15 +177,56 @@ struct Train: ParsableCommand {
                 TaskMetrics.compute(kind: taskData.kind, taskName: taskData.name, examples: examples, outputs: outputs)
             }
         }
-        let summary = try TrainingSession(
+        let session = TrainingSession(
             trainer: trainer, output: out, validation: split("validation", taskData.validation, validation),
-            test: sameSplits ? nil : split("test", taskData.test, test), description: [
+            test: sameSplits ? nil : split("test", taskData.test, test),
+            description: [
             "task": taskData.name, "method": method.name, "model": directory.url.path, "prompt_length": methodOptions.promptLength,
             "method_label": method.name == "ept" ? "EPT-like (our reconstruction; EPT has no public code)" : method.name,
-        ], peftConfig: peftConfig, methodMetadata: methodOptions.record.mapValues { "\($0)" }, progress: say).run()
+        ], peftConfig: peftConfig, methodMetadata: methodOptions.record.mapValues { "\($0)" },
+            checkpoints: CheckpointPlan(store: store, every: checkpointEvery, fingerprint: fingerprint, resume: resumeFolder),
+            progress: say)
+        let summary: [String: Any]
+        do {
+            summary = try session.run()
+        } catch let stopped as TrainingStopped {
+            if isRankZero { FileHandle.standardError.write(Data("softprompt train: \(stopped)\n".utf8)) }
+            throw ExitCode(128 + SIGTERM)
+        }
         let metric = summary["metric"] as? String ?? "accuracy", reported = sameSplits ? "validation" : "test"
         say(String(format: "%@ %@ %.4f (best θ, from step %d: %.4f); adapter: %@", reported, metric,
                    summary["\(reported).\(metric)"] as? Double ?? 0, summary["best.step"] as? Int ?? 0,
                    summary["best.\(reported).\(metric)"] as? Double ?? 0, summary["adapter"] as? String ?? ""))
+    }
+
+    /// The checkpoint folder to continue from, the same on every rank (rank 0 decides for `auto`); nil to start
+    /// afresh. A torn newest checkpoint is skipped with a warning; an explicit folder must be complete.
+    private func resolveResume(store: CheckpointStore, communicator: any Communicator) throws -> URL? {
+        guard let resume else { return nil }
+        func warn(_ line: String) {
+            if communicator.rank == 0 { FileHandle.standardError.write(Data("softprompt train: \(line)\n".utf8)) }
+        }
+        let candidates: CheckpointStore
+        if resume == "auto" {
+            candidates = store
+        } else {
+            let url = URL(fileURLWithPath: resume)
+            if url.lastPathComponent.hasPrefix("step-") { return url }
+            let nested = url.appendingPathComponent("checkpoints")
+            candidates = FileManager.default.fileExists(atPath: nested.path) ? CheckpointStore(directory: nested) : CheckpointStore(directory: url)
+        }
+        var chosen: [Float] = [-1]
+        if communicator.rank == 0, let folder = candidates.newestComplete(warn: warn), let step = Int(folder.lastPathComponent.dropFirst(5)) {
+            chosen[0] = Float(step)
+        }
+        try chosen.withUnsafeMutableBufferPointer { try communicator.broadcast($0, root: 0) }
+        guard chosen[0] >= 0 else {
+            if resume == "auto" {
+                warn("--resume auto: no complete checkpoint in \(store.directory.path); starting from step 0")
+                return nil
+            }
+            throw CheckpointError.noCheckpoint(candidates.directory.path)
+        }
+        return candidates.folder(step: Int(chosen[0]))
     }
 }
