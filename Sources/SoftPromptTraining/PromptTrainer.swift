@@ -32,6 +32,8 @@ public final class PromptTrainer {
     public private(set) var theta: [Float]
     public private(set) var optimizer: AdamW
     public private(set) var step = 0
+    /// Called after every evaluation chunk: long evaluations still show progress (the launcher's heartbeat).
+    public var onEvaluationChunk: (() -> Void)?
     private let train: [EncodedExample]
     private let dev: [EncodedExample]
     private let padId: Int32
@@ -293,6 +295,7 @@ public final class PromptTrainer {
                 for r in 0..<chunk.count { values.append(objective.output(logits: l.baseAddress!, row: r)) }
             }
             start += chunkRows
+            onEvaluationChunk?()
         }
         return values
     }

@@ -91,6 +91,8 @@ public struct TrainingSession {
         var last: [(name: String, value: Double)] = []
         let rank = trainer.communicator.rank
         let heartbeat = Heartbeat(rank: rank)
+        trainer.onEvaluationChunk = { [trainer] in heartbeat.beat(step: trainer.step) }
+        defer { trainer.onEvaluationChunk = nil }
         let stopRequest = checkpoints.map { _ in StopRequest() }
         let fault = try FaultInjection.fromEnvironment()
         let restart = FaultInjection.restartCount()
