@@ -35,6 +35,13 @@ struct Launch: ParsableCommand {
     @Option(help: "Folder for the ranks' progress beats (default: a temporary one; on several nodes, give a folder all nodes share).")
     var heartbeatDir: String?
 
+    // Two words per use, so it reads like mpirun's own option; a value that starts with "-" cannot be given
+    // here (use the OMPI_MCA_NAME environment variable for that).
+    @Option(name: .customLong("mca"), parsing: .upToNextOption,
+            help: ArgumentHelp("An Open MPI MCA parameter passed to mpirun, repeatable: --mca btl tcp,self.",
+                               valueName: "name value"))
+    var mca: [String] = []
+
     @Flag(help: "Print the mpirun command and exit.")
     var dryRun = false
 
@@ -46,6 +53,9 @@ struct Launch: ParsableCommand {
         guard maxRestarts >= 0 else { throw ValidationError("--max-restarts must be 0 or more") }
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
         guard !command.isEmpty else { throw LaunchError.noCommand }
+        guard LaunchPlan.mcaParameters(pairing: mca) != nil else {
+            throw ValidationError("--mca takes a name and a value, e.g. --mca btl tcp,self")
+        }
     }
 
     func run() throws {
@@ -54,6 +64,7 @@ struct Launch: ParsableCommand {
         plan.mapBy = mapBy
         plan.bindTo = bindTo ?? (oversubscribe ? "none" : nil)
         plan.oversubscribe = oversubscribe
+        plan.mcaParameters = LaunchPlan.mcaParameters(pairing: mca) ?? []
         plan.environment = MPIRunEnvironment.rankVariables()
         try plan.validate()
         let argv = plan.arguments(mpirun: "mpirun")
