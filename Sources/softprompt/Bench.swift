@@ -3,6 +3,7 @@ import Foundation
 import SoftPromptCheckpoint
 import SoftPromptModels
 import SoftPromptDistributed
+import SoftPromptLauncher
 import SoftPromptMethods
 import SoftPromptTasks
 import SoftPromptTensor
@@ -45,6 +46,9 @@ struct Bench: ParsableCommand {
     @Option(help: "The task of --data.")
     var task = "sst2"
 
+    @Option(help: "With --method: also time the step on N ranks under mpirun (each rank --batch sequences, the global batch N × --batch) and report the throughput scaling over 1 rank.")
+    var ranks = 1
+
     @Flag(help: "Only measure one-thread sgemm GFLOP/s.")
     var sgemm = false
 
@@ -56,7 +60,7 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         guard parsedShape != nil else { throw ValidationError("--shape must be three positive integers M,N,K, got \(shape)") }
-        for (name, value) in [("--repeats", repeats), ("--batch", batch), ("--seq", seq), ("--threads", threads)] where value < 1 {
+        for (name, value) in [("--repeats", repeats), ("--batch", batch), ("--seq", seq), ("--threads", threads), ("--ranks", ranks)] where value < 1 {
             throw ValidationError("\(name) must be at least 1")
         }
         guard prompt >= 0 else { throw ValidationError("--prompt must be 0 or more") }
@@ -70,6 +74,10 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         guard let (m, n, k) = parsedShape else { return }
+        if LaunchEnvironment.isUnderMPI, let method {
+            try benchRank(method: method)
+            return
+        }
         let reference = SGEMMBenchmark.measure(m: m, n: n, k: k, repeats: sgemm ? 20 : 10)
         if sgemm {
             try report([
@@ -81,7 +89,9 @@ struct Bench: ParsableCommand {
                             m, n, k, BLAS.threadCount, BLAS.coreName, reference.bestGFLOPS, reference.medianGFLOPS))
             return
         }
-        if let method {
+        if let method, ranks > 1 {
+            try benchScaling(method: method, sgemmGFLOPS: reference.bestGFLOPS)
+        } else if let method {
             try benchTrainingSteps(methods: method, sgemmGFLOPS: reference.bestGFLOPS)
         } else {
             try benchStep(sgemmGFLOPS: reference.bestGFLOPS)
@@ -160,6 +170,90 @@ struct Bench: ParsableCommand {
         ]
         if results.count == 1 { object.merge(results[0]) { a, _ in a } } else { object["methods"] = results }
         try report(object, text: "training steps on \(inputs), interleaved:\n" + lines.joined(separator: "\n"))
+    }
+
+    /// `--ranks N`: the 1-rank step here, then the same under `mpirun -np N` (this command again, see
+    /// `benchRank`), and the throughput ratio. Perfect scaling is N.
+    private func benchScaling(method: String, sgemmGFLOPS: Double) throws {
+        let one = try measureSteps(method: method, communicator: SingleProcessCommunicator())
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        arguments.removeAll { $0 == "--json" }
+        var plan = LaunchPlan(processes: ranks, program: [Launch.executablePath()] + arguments + ["--json"])
+        plan.oversubscribe = ranks > ProcessInfo.processInfo.activeProcessorCount
+        plan.bindTo = plan.oversubscribe ? "none" : "core"
+        plan.environment = MPIRunEnvironment.rankVariables()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = plan.arguments(mpirun: "mpirun")
+        process.environment = ProcessInfo.processInfo.environment.merging(MPIRunEnvironment.mpirunVariables()) { _, new in new }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let prefix = "[1,0]<stdout>:"
+        let text = output.split(separator: "\n").filter { $0.hasPrefix(prefix) }.map { $0.dropFirst(prefix.count) }.joined(separator: "\n")
+        guard process.terminationStatus == 0,
+              let many = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+              let manyRate = many["tokens_per_second"] as? Double, let manyStep = many["step_seconds_median"] as? Double
+        else { throw ValidationError("bench under mpirun -np \(ranks) failed (status \(process.terminationStatus)):\n\(output)") }
+        let scaling = manyRate / one.tokensPerSecond
+        try report([
+            "benchmark": "training_step_scaling", "method": method, "batch_per_rank": batch, "seq": seq, "prompt": prompt,
+            "ranks": ranks, "one_rank_step_seconds_median": one.median, "one_rank_tokens_per_second": one.tokensPerSecond,
+            "ranks_step_seconds_median": manyStep, "ranks_tokens_per_second": manyRate, "scaling": scaling,
+            "one_rank_max_rss_mb": ProcessClock.maxResidentMegabytes(), "rank_max_rss_mb": many["max_rss_mb"] ?? NSNull(),
+            "sgemm_gflops": sgemmGFLOPS,
+        ], text: String(format: "%@: 1 rank %.3f s/step, %.0f tokens/s; %d ranks %.3f s/step, %.0f tokens/s → scaling %.2f× (ideal %d×)",
+                        method, one.median, one.tokensPerSecond, ranks, manyStep, manyRate, scaling, ranks))
+    }
+
+    /// One rank of `--ranks N` (under mpirun): the global batch is N × --batch, each rank its --batch; rank 0
+    /// prints the JSON the parent reads.
+    private func benchRank(method: String) throws {
+        let communicator = MPICommunicator(runtime: try MPIRuntime.shared())
+        defer { try? communicator.runtime.finalize() }
+        let result = try measureSteps(method: method, communicator: communicator)
+        if communicator.rank == 0 {
+            try printJSON(["ranks": communicator.size, "step_seconds_median": result.median, "step_seconds_min": result.min,
+                           "tokens_per_second": result.tokensPerSecond, "max_rss_mb": ProcessClock.maxResidentMegabytes()])
+        }
+    }
+
+    /// Median step time and global tokens/s of `repeats` steps of one method (after a warm-up).
+    private func measureSteps(method name: String, communicator: any Communicator) throws
+        -> (median: Double, min: Double, tokensPerSecond: Double)
+    {
+        BLAS.setThreads(threads)
+        let encoder = try BertModel(directory: ModelDirectory(try ModelLocator.resolve(model)))
+        let c = encoder.config
+        let low = min(1000, c.vocabularySize / 2)
+        var random = RandomStream(seed: 1)
+        let global = batch * communicator.size
+        let examples = (0..<global).map { i in
+            EncodedExample(ids: (0..<seq).map { _ in Int32(low + Int(random.next() % UInt64(c.vocabularySize - low))) },
+                           typeIds: Array(repeating: 0, count: seq), label: i % 2)
+        }
+        var options = TrainingOptions()
+        options.batchSize = global
+        options.microBatchSize = batch
+        options.evalBatchSize = batch
+        options.maxLength = seq
+        let methodOptions = try MethodOptions.parse(["--method", name, "--prompt-length", String(prompt)])
+        let trainer = PromptTrainer(model: encoder, method: methodOptions.makeMethod(width: c.hiddenSize, maxLength: seq, labels: ["a", "b"]),
+                                    classes: 2, communicator: communicator, options: options, train: examples, dev: [], padId: 0)
+        var context = InitializationContext(embeddings: encoder.wordEmbeddings, vocabularySize: c.vocabularySize,
+                                            width: c.hiddenSize, specialIds: [0],
+                                            tokenize: { _ in [Int32(low), Int32(low + 1)] }, random: RandomStream(seed: 2))
+        try trainer.initialize(context: &context)
+        _ = try trainer.trainStep()
+        var times: [Double] = [], tokens = 0
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            tokens += try trainer.trainStep().tokens
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return (median(times), times.min() ?? 0, Double(tokens) / times.reduce(0, +))
     }
 
     private func median(_ values: [Double]) -> Double {
