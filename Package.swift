@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "SoftPromptTokenizers", dependencies: ["SoftPromptJSON"]),
         .target(name: "SoftPromptModels", dependencies: ["SoftPromptTensor", "SoftPromptCheckpoint"]),
         .target(name: "SoftPromptMethods", dependencies: ["SoftPromptTensor"]),
-        .target(name: "SoftPromptTasks", dependencies: ["SoftPromptTensor", "SoftPromptTokenizers"]),
+        .target(name: "SoftPromptTasks", dependencies: ["SoftPromptTensor", "SoftPromptTokenizers", "SoftPromptJSON"]),
         .target(name: "SoftPromptDistributed", dependencies: ["CMPI"]),
         .target(name: "SoftPromptLauncher", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "SoftPromptTraining", dependencies: [
@@ -57,7 +57,8 @@ let package = Package(
         .testTarget(name: "SoftPromptTensorTests", dependencies: ["SoftPromptTensor", "SoftPromptTestSupport"]),
         .testTarget(name: "SoftPromptJSONTests", dependencies: ["SoftPromptJSON"]),
         .testTarget(name: "SoftPromptCheckpointTests", dependencies: ["SoftPromptCheckpoint"]),
-        .testTarget(name: "SoftPromptTasksTests", dependencies: ["SoftPromptTasks", "SoftPromptTestSupport"]),
+        .testTarget(name: "SoftPromptTasksTests", dependencies: ["SoftPromptTasks", "SoftPromptTestSupport"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "SoftPromptMethodsTests", dependencies: ["SoftPromptMethods", "SoftPromptTestSupport"]),
         .testTarget(name: "SoftPromptTrainingTests", dependencies: [
                         "SoftPromptTraining", "SoftPromptModels", "SoftPromptMethods", "SoftPromptTasks", "SoftPromptCheckpoint",

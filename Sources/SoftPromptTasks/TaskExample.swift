@@ -63,6 +63,9 @@ public enum TaskDataError: Error, CustomStringConvertible, Equatable {
     case unreadable(String, String)
     case badHeader(file: String, expected: String, found: String)
     case badRow(file: String, line: Int, problem: String)
+    /// One field of a row is wrong: missing, of the wrong type, an unknown label, out of range. `field` is its name
+    /// in the file (a path such as `passage.questions[2].answers[0].label` for nested JSON).
+    case badField(file: String, line: Int, field: String, problem: String)
     case empty(String)
     case unknownTask(String, known: [String])
 
@@ -72,6 +75,7 @@ public enum TaskDataError: Error, CustomStringConvertible, Equatable {
         case let .unreadable(path, why): return "\(path): cannot read (\(why))"
         case let .badHeader(file, expected, found): return "\(file):1: header is \"\(found)\", expected \"\(expected)\""
         case let .badRow(file, line, problem): return "\(file):\(line): \(problem)"
+        case let .badField(file, line, field, problem): return "\(file):\(line): field \"\(field)\": \(problem)"
         case .empty(let path): return "\(path): no examples"
         case let .unknownTask(name, known): return "unknown task \"\(name)\" (known: \(known.joined(separator: ", ")))"
         }
