@@ -30,6 +30,9 @@ struct Train: ParsableCommand {
     @Option(help: "The task's data folder (e.g. ../shared/data/glue/SST-2). Not needed for demo.")
     var data: String?
 
+    @Option(help: "How splits are made: dept (DePT's rule: small tasks halve the validation file into validation and test; large ones hold 1,000 training examples out as validation) or plain (train on train, validate and report on the validation file).")
+    var split = "dept"
+
     @OptionGroup var methodOptions: MethodOptions
 
     @Option(help: "Global batch size (all ranks together).")
@@ -86,6 +89,7 @@ struct Train: ParsableCommand {
             throw ValidationError("\(name) must be at least 1")
         }
         if let microBatchSize, microBatchSize < 1 { throw ValidationError("--micro-batch-size must be at least 1") }
+        guard SplitRule(rawValue: split) != nil else { throw ValidationError("--split must be dept or plain, got \(split)") }
         if checkpointEvery < 0 { throw ValidationError("--checkpoint-every must be 0 or more") }
         if keep < 1 { throw ValidationError("--keep must be at least 1") }
     }
@@ -107,7 +111,8 @@ struct Train: ParsableCommand {
         if backboneDropout {
             encoder.dropout = BackboneDropout(config: encoder.config, random: RandomStream(seed: seed).split("dropout", communicator.rank))
         }
-        let taskData = try TaskCatalog.load(task, directory: data.map { URL(fileURLWithPath: $0) }, seed: seed)
+        let taskData = try TaskCatalog.load(task, directory: data.map { URL(fileURLWithPath: $0) }, seed: seed,
+                                            rule: SplitRule(rawValue: split) ?? .dept)
         let train = tokenizer.encode(taskData.train, maxLength: maxLength)
         let validation = tokenizer.encode(taskData.validation, maxLength: maxLength)
         let sameSplits = taskData.validation == taskData.test
@@ -153,7 +158,7 @@ struct Train: ParsableCommand {
             "model": directory.url.path, "task": taskData.name, "data": data ?? NSNull(), "batch_size": batchSize,
             "micro_batch_size": options.microBatchSize, "steps": steps, "lr": lr, "head_lr": headLr,
             "weight_decay": weightDecay, "warmup": warmup, "eval_every": evalEvery, "max_length": maxLength,
-            "seed": seed, "backbone_dropout": backboneDropout, "world_size": communicator.size,
+            "seed": seed, "backbone_dropout": backboneDropout, "split_rule": split, "world_size": communicator.size,
             "train_examples": train.count, "validation_examples": validation.count, "test_examples": test.count,
             "split": taskData.split,
         ]
@@ -172,17 +177,20 @@ struct Train: ParsableCommand {
             "prompt_tuning_init_text": methodOptions.promptInit == "text" ? methodOptions.promptInitText : NSNull(), "inference_mode": true,
             "revision": NSNull(), "tokenizer_name_or_path": NSNull(),
         ]
-        func split(_ name: String, _ examples: [TaskExample], _ encoded: [EncodedExample]) -> EvaluationSplit {
+        func evaluation(_ name: String, _ examples: [TaskExample], _ encoded: [EncodedExample]) -> EvaluationSplit {
             EvaluationSplit(name: name, examples: encoded) { outputs in
                 TaskMetrics.compute(kind: taskData.kind, taskName: taskData.name, examples: examples, outputs: outputs)
             }
         }
         let session = TrainingSession(
-            trainer: trainer, output: out, validation: split("validation", taskData.validation, validation),
-            test: sameSplits ? nil : split("test", taskData.test, test),
+            trainer: trainer, output: out, validation: evaluation("validation", taskData.validation, validation),
+            test: sameSplits ? nil : evaluation("test", taskData.test, test),
             description: [
             "task": taskData.name, "method": method.name, "model": directory.url.path, "prompt_length": methodOptions.promptLength,
             "method_label": method.name == "ept" ? "EPT-like (our reconstruction; EPT has no public code)" : method.name,
+            "split": taskData.split,
+            "majority_baseline": Dictionary(uniqueKeysWithValues: TaskMetrics.majorityBaseline(
+                train: taskData.train, test: taskData.test, kind: taskData.kind, taskName: taskData.name).map { ($0.name, $0.value) }),
         ], peftConfig: peftConfig, methodMetadata: methodOptions.record.mapValues { "\($0)" },
             checkpoints: CheckpointPlan(store: store, every: checkpointEvery, fingerprint: fingerprint, resume: resumeFolder),
             progress: say)
