@@ -128,9 +128,30 @@ public final class Supervisor: @unchecked Sendable {
         }
     }
 
-    /// "rank 1 (PID 123) on node vm exited on signal 9 (Killed)" from mpirun's lines such as
-    /// "mpirun noticed that process rank 1 with PID 123 on node vm exited on signal 9 (Killed)."
+    /// What failed, from one line of mpirun's stderr, or nil:
+    /// - "rank 1 (PID 123) on node vm exited on signal 9 (Killed)" from mpirun's
+    ///   "mpirun noticed that process rank 1 with PID 123 on node vm exited on signal 9 (Killed).";
+    /// - a whole node: "node spnode2 lost (netns-rsh: its command was killed by signal 9)" from the rsh agent's
+    ///   "netns-rsh: connection to spnode2 lost: its command was killed by signal 9" (scripts/netns-rsh), and
+    ///   "node spnode2 lost (mpirun lost communication with its daemon [[5,0],2])" from the
+    ///   "  Remote daemon: [[5,0],2] on node spnode2" line of mpirun's "ORTE has lost communication with a remote
+    ///   daemon" report (not its "HNP daemon" line: that is mpirun's own node).
     public static func failedRank(in line: String) -> String? {
+        if let range = line.range(of: ": connection to "), let lost = line.range(of: " lost", range: range.upperBound..<line.endIndex) {
+            // The agent's own line ("netns-rsh: connection to …"), not a rank's ("[1,2]<stderr>:…").
+            let host = line[range.upperBound..<lost.lowerBound], agent = line[..<range.lowerBound]
+            guard !host.isEmpty, !host.contains(" "), !agent.isEmpty, !agent.contains(" "), !agent.hasPrefix("[") else { return nil }
+            let why = line[lost.upperBound...].drop { $0 == ":" || $0 == " " }
+            return "node \(host) lost (\(agent)" + (why.isEmpty ? "" : ": \(why)") + ")"
+        }
+        if let range = line.range(of: "Remote daemon:") {
+            let tail = line[range.upperBound...].trimmingCharacters(in: .whitespaces)
+            guard let on = tail.range(of: " on node ") else { return nil }
+            let host = tail[on.upperBound...].trimmingCharacters(in: .whitespaces)
+            guard !host.isEmpty else { return nil }
+            let daemon = tail[..<on.lowerBound]
+            return "node \(host) lost (mpirun lost communication with its daemon" + (daemon.isEmpty ? "" : " \(daemon)") + ")"
+        }
         guard let range = line.range(of: "process rank ") else { return nil }
         let tail = line[range.upperBound...]
         let rank = tail.prefix { $0.isNumber }

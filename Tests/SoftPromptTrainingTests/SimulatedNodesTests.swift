@@ -3,8 +3,10 @@ import SoftPromptCheckpoint
 import Testing
 
 /// Two "nodes" (network namespaces made by scripts/simulated-nodes, reached through scripts/netns-rsh) of two
-/// ranks each, talking TCP only: the run must give exactly the θ of four ranks on one node, and killing a whole
-/// node must end the launch promptly, naming the node, with nothing left running. Recipe: docs/simulated-nodes.md.
+/// ranks each, talking TCP only: the run must give exactly the θ of four ranks on one node, killing a whole
+/// node must end the launch promptly, naming the node, with nothing left running, and under --max-restarts the
+/// job must come back from its newest complete checkpoint with the θ of an uninterrupted run. Recipe:
+/// docs/simulated-nodes.md.
 @Suite(.serialized, .enabled(if: SimulatedNodes.available, "needs root, ip netns, mpirun and a built softprompt"))
 struct SimulatedNodesTests {
     @Test func twoNodesOfTwoRanksOverTCPGiveTheThetaOfFourRanksOnOneNode() throws {
@@ -27,6 +29,46 @@ struct SimulatedNodesTests {
             #expect(end.status != 0, "\(job.log)")
             #expect(job.log.contains("spnode2"), "the output does not name the lost node:\n\(job.log)")
             // mpirun ends the other node's daemon and ranks; give the kernel a moment to reap them.
+            let deadline = Date().addingTimeInterval(10)
+            while SimulatedNodes.leftovers(of: job).count > 0, Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+            #expect(SimulatedNodes.leftovers(of: job) == [], "processes left behind")
+        }
+    }
+
+    @Test func aJobThatLosesANodeIsRestartedFromItsCheckpointAndEndsWithTheThetaOfAnUninterruptedRun() throws {
+        try SimulatedNodes.withNodes {
+            // Long enough (about 5 s of training) for the kill to land mid-run, after a few checkpoints.
+            let steps = 60, train = ["--checkpoint-every", "3"]
+            let clean = try LaunchedJob(launch: SimulatedNodes.acrossNodes, steps: steps, train: train)
+            defer { clean.stop() }
+            let cleanEnd = try #require(clean.wait(upTo: 300), "the uninterrupted run did not end:\n\(clean.log)")
+            try #require(cleanEnd.status == 0, "the uninterrupted run failed:\n\(clean.log)")
+
+            let job = try LaunchedJob(launch: ["--max-restarts", "1", "--timeout", "120"] + SimulatedNodes.acrossNodes,
+                                      steps: steps, train: train)
+            defer { job.stop() }
+            try job.waitForTraining(upTo: 120, step: 10)
+            let killed = try SimulatedNodes.killNode("spnode2")
+            try #require(!killed.isEmpty, "nothing ran in spnode2 at step 10:\n\(job.log)")
+            let end = try #require(job.wait(upTo: 300), "the restarted job did not end within 300 s:\n\(job.log)")
+            #expect(end.status == 0, "\(job.log)")
+            let restart = job.log.split(separator: "\n").first { $0.contains("restart 1/1 from the newest complete checkpoint:") }
+            #expect(restart?.contains("spnode2") == true, "the restart message does not name the lost node:\n\(job.log)")
+            #expect(job.log.contains("the job completed after 1 restart(s)"), "\(job.log)")
+
+            // Bit for bit, whether the restart found a checkpoint or (a kill before the first) started from 0.
+            #expect(try job.theta().map(\.bitPattern) == clean.theta().map(\.bitPattern))
+            let summary = try job.summary(), cleanSummary = try clean.summary()
+            #expect(summary["theta_sha256"] as? String == cleanSummary["theta_sha256"] as? String)
+            #expect(summary["restarts"] as? Int == 1)
+            if let resumed = summary["resumed_from_step"] as? Int {
+                #expect(resumed % 3 == 0 && resumed > 0 && resumed < steps, "resumed from step \(resumed)")
+            }
+            // The resumed run's metrics log holds each step once.
+            let logged = try String(contentsOf: job.output.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+                .split(separator: "\n").filter { $0.contains("\"event\":\"train\"") }
+            #expect(logged.count == steps)
+
             let deadline = Date().addingTimeInterval(10)
             while SimulatedNodes.leftovers(of: job).count > 0, Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
             #expect(SimulatedNodes.leftovers(of: job) == [], "processes left behind")
@@ -143,7 +185,8 @@ final class LaunchedJob {
     private let process = Process()
     private let started = Date()
 
-    init(launch: [String], steps: Int) throws {
+    /// `train`: more options for `train`, after the common ones.
+    init(launch: [String], steps: Int, train extra: [String] = []) throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("simulated-nodes-\(UUID().uuidString)")
         output = base.appendingPathComponent("run")
         logFile = base.appendingPathComponent("launch.log")
@@ -153,7 +196,7 @@ final class LaunchedJob {
         let train = ["train", "--model", MPIRun.packageRoot.appendingPathComponent("Tests/SoftPromptModelsTests/Fixtures/tiny-bert").path,
                      "--task", "demo", "--steps", String(steps), "--batch-size", "8", "--prompt-length", "4",
                      "--max-length", "36", "--prompt-init", "random", "--lr", "0.05", "--eval-every", "0",
-                     "--output", output.path]
+                     "--output", output.path] + extra
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["launch"] + launch + ["--"] + train
         process.currentDirectoryURL = MPIRun.packageRoot
@@ -167,16 +210,33 @@ final class LaunchedJob {
     /// Everything the launcher, mpirun and the ranks printed so far.
     var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
-    /// Waits until rank 0 has logged a training step.
-    func waitForTraining(upTo seconds: TimeInterval) throws {
+    /// Waits until rank 0 has logged training step `step` (or a later one).
+    func waitForTraining(upTo seconds: TimeInterval, step: Int = 1) throws {
         let metrics = output.appendingPathComponent("metrics.jsonl")
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            if let text = try? String(contentsOf: metrics, encoding: .utf8), text.contains("\"event\":\"train\"") { return }
-            guard process.isRunning else { throw SimulatedNodesError.failed("the launch ended before training:\n\(log)", process.terminationStatus) }
+            if let text = try? String(contentsOf: metrics, encoding: .utf8), Self.lastStep(in: text) >= step { return }
+            guard process.isRunning else { throw SimulatedNodesError.failed("the launch ended before training step \(step):\n\(log)", process.terminationStatus) }
             Thread.sleep(forTimeInterval: 0.1)
         }
-        throw SimulatedNodesError.failed("no training step within \(Int(seconds)) s:\n\(log)", -1)
+        throw SimulatedNodesError.failed("no training step \(step) within \(Int(seconds)) s:\n\(log)", -1)
+    }
+
+    /// The highest step of the `train` events of a metrics log (0: none yet).
+    static func lastStep(in metrics: String) -> Int {
+        metrics.split(separator: "\n").filter { $0.contains("\"event\":\"train\"") }.compactMap { line -> Int? in
+            guard let range = line.range(of: "\"step\":") else { return nil }
+            return Int(line[range.upperBound...].prefix { $0.isNumber })
+        }.max() ?? 0
+    }
+
+    /// The final θ and the summary of a completed run.
+    func theta() throws -> [Float] {
+        try SafetensorsFile(url: output.appendingPathComponent("theta.safetensors")).tensor("theta").toArray()
+    }
+
+    func summary() throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("summary.json"))) as? [String: Any] ?? [:]
     }
 
     /// The launcher's exit status and run time, or nil when it still runs after `seconds`.
