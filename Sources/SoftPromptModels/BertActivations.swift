@@ -1,13 +1,15 @@
 import SoftPromptTensor
 
 /// Everything one forward/backward of a (B,T) batch needs, allocated once for a capacity (B_max, T_max) and
-/// reused by every smaller batch (dynamic padding changes T from step to step), so a step allocates nothing. Only what input gradients need is cached per layer (DESIGN.md §3):
-/// q, k, v and the attention probabilities, the LayerNorm inputs with their mean/rstd, the FFN pre-activation.
+/// reused by every smaller batch (dynamic padding changes T from step to step), so a step allocates nothing.
+/// Only what input gradients need is cached per layer (DESIGN.md §3): q, k, v and the attention probabilities,
+/// the LayerNorm inputs with their mean/rstd, the FFN pre-activation. N rows are B·T, or Σ L_b for a packed
+/// batch (`BertRowLayout`), whose probabilities are (H,L_b,L_b) per sequence, back to back.
 final class BertActivations<S: KernelScalar> {
     let batch: Int, length: Int  // capacities
     struct Layer {
         let q, k, v: Buffer<S>                 // (N,d)
-        let probs: Buffer<S>                   // (B,H,T,T)
+        let probs: Buffer<S>                   // (B,H,T,T) padded, Σ_b (H,L_b,L_b) packed
         let attentionSum: Buffer<S>            // (N,d) input of the attention LayerNorm
         let attentionMean, attentionRstd: Buffer<S>  // (N)
         let preActivation: Buffer<S>           // (N,F)
@@ -20,7 +22,8 @@ final class BertActivations<S: KernelScalar> {
     let embeddingSum: Buffer<S>                // (N,d)
     let embeddingMean, embeddingRstd: Buffer<S>
     let embeddingDropMask: Buffer<S>?
-    let keyMask: Buffer<S>                     // (B,T) additive
+    let keyMask: Buffer<S>                     // (B,T) additive, padded layout only
+    let sequenceLengths: UnsafeMutablePointer<Int>  // (B) real rows per sequence of a packed batch
     // Forward scratch
     let stream: Buffer<S>                      // (N,d) the residual stream; holds the last hidden state at the end
     let context, normed: Buffer<S>             // (N,d)
@@ -47,6 +50,8 @@ final class BertActivations<S: KernelScalar> {
         embeddingRstd = Buffer(rows)
         embeddingDropMask = dropout ? Buffer(nd) : nil
         keyMask = Buffer(rows)
+        sequenceLengths = .allocate(capacity: max(batch, 1))
+        sequenceLengths.initialize(repeating: 0, count: max(batch, 1))
         stream = Buffer(nd)
         context = Buffer(nd)
         normed = Buffer(nd)
@@ -63,4 +68,6 @@ final class BertActivations<S: KernelScalar> {
         dScores = Buffer(length * length)
         scoresScratch = Buffer(length * length)
     }
+
+    deinit { sequenceLengths.deallocate() }
 }

@@ -35,7 +35,11 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
     private let embeddings: BertEmbeddingWeights<S>
     private let layerWeights: [BertLayerWeights<S>]
     private var activations: BertActivations<S>?
-    private var current: (batch: Int, length: Int)?
+    private var current: BertRowLayout?
+    /// Off only in tests, to compare the packed path with the masked one on the same batch.
+    var packsPrefixMasks = true
+    /// Activation arenas allocated so far: tests check that a step allocates none.
+    private(set) var arenaAllocations = 0
 
     public init(config: BertConfig, weights: SafetensorsFile) throws {
         self.config = config
@@ -65,6 +69,9 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
 
     /// inputsEmbeds (B,T,d), typeIds (B,T), attentionMask (B,T) of 0/1 → last hidden state (B,T,d), valid until
     /// the next forward. Positions are 0…T−1 in every row (PEFT's placement puts the prompt at 0…n−1).
+    /// When every mask row is a prefix of ones (prompt, text, padding: what `PromptedBatch` builds), padding
+    /// rows are dropped before the first layer (`BertRowLayout`) and their hidden states are 0; any other mask
+    /// runs all B·T rows with masked attention, and padding rows then hold what BERT computes for them.
     @_specialize(exported: true, where S == Float)
     public func forward(inputsEmbeds: UnsafePointer<S>, typeIds: UnsafePointer<Int32>,
                         attentionMask: UnsafePointer<Int32>, batch: Int, length: Int) throws -> UnsafePointer<S> {
@@ -75,43 +82,54 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
             throw BertInputError.tokenTypeOutOfRange(typeIds[i], types: config.typeVocabularySize)
         }
         let a = arena(batch: batch, length: length)
-        let d = config.hiddenSize, f = config.intermediateSize, n = batch * length
+        let layout = BertRowLayout(mask: attentionMask, batch: batch, length: length, allowPacking: packsPrefixMasks,
+                                   lengths: a.sequenceLengths)
+        let d = config.hiddenSize, f = config.intermediateSize, n = layout.rows
         let eps = S(config.layerNormEps)
         let drop = dropout?.isActive ?? false
+        // A packed batch draws dropout masks for its rows only; the padded one fills whole buffers, as it always did.
+        let probsMaskCount = layout.packed ? layout.probabilityCount(heads: config.heads) : nil
+        let hiddenMaskCount = layout.packed ? n * d : nil
 
-        for i in 0..<n { a.keyMask.pointer[i] = attentionMask[i] != 0 ? 0 : -S.infinity }
+        if !layout.packed {
+            for i in 0..<batch * length { a.keyMask.pointer[i] = attentionMask[i] != 0 ? 0 : -S.infinity }
+        }
 
-        // Embeddings: LN(inputs_embeds + position + token type), then dropout.
+        // Embeddings: LN(inputs_embeds + position + token type), then dropout. Gathers the computed rows.
         let sum = a.embeddingSum.pointer
+        var row = 0
         for b in 0..<batch {
-            for t in 0..<length {
-                let row = b * length + t
-                let x = inputsEmbeds + row * d, out = sum + row * d
-                let pos = embeddings.position + t * d, type = embeddings.tokenType + Int(typeIds[row]) * d
+            let count = layout.rowCount(b)
+            for t in 0..<count {
+                let source = b * length + t
+                let x = inputsEmbeds + source * d, out = sum + (row + t) * d
+                let pos = embeddings.position + t * d, type = embeddings.tokenType + Int(typeIds[source]) * d
                 for c in 0..<d { out[c] = x[c] + pos[c] + type[c] }
             }
+            row += count
         }
         layerNormForward(out: a.stream.pointer, mean: a.embeddingMean.pointer, rstd: a.embeddingRstd.pointer,
                          inp: sum, weight: embeddings.norm, bias: embeddings.normBias, rows: n, cols: d, eps: eps)
-        if drop, let mask = a.embeddingDropMask { applyDropout(a.stream.pointer, mask: mask, count: n * d) }
+        if drop, let mask = a.embeddingDropMask {
+            applyDropout(a.stream.pointer, mask: mask, count: n * d, draw: hiddenMaskCount)
+        }
 
-        let shape = AttentionShape(batch: batch, heads: config.heads, queryLength: length, keyLength: length,
-                                   headDim: config.headDim, scale: 1 / Double(config.headDim).squareRoot())
         for (w, l) in zip(layerWeights, a.layers) {
             let x = a.stream.pointer
             linearForward(out: l.q.pointer, inp: x, weight: w.query, bias: w.queryBias, rows: n, inFeatures: d, outFeatures: d)
             linearForward(out: l.k.pointer, inp: x, weight: w.key, bias: w.keyBias, rows: n, inFeatures: d, outFeatures: d)
             linearForward(out: l.v.pointer, inp: x, weight: w.value, bias: w.valueBias, rows: n, inFeatures: d, outFeatures: d)
-            if drop, let mask = l.probsDropMask { fillDropoutMask(mask, probability: \.attention) }
-            attentionForward(out: a.context.pointer, probs: l.probs.pointer, q: l.q.pointer, qStride: d,
-                             k: l.k.pointer, kStride: d, v: l.v.pointer, vStride: d,
-                             keyMask: a.keyMask.pointer, positionBias: nil,
-                             dropoutMask: drop ? l.probsDropMask.map { UnsafePointer($0.pointer) } : nil,
-                             scratch: a.scoresScratch.pointer, shape: shape)
+            if drop, let mask = l.probsDropMask { fillDropoutMask(mask, probability: \.attention, count: probsMaskCount) }
+            layout.selfAttentionForward(out: a.context.pointer, probs: l.probs.pointer, q: l.q.pointer, k: l.k.pointer,
+                                        v: l.v.pointer, keyMask: a.keyMask.pointer,
+                                        dropoutMask: drop ? l.probsDropMask.map { UnsafePointer($0.pointer) } : nil,
+                                        scratch: a.scoresScratch.pointer, heads: config.heads, headDim: config.headDim)
             // attentionSum = dropout(context · Woᵀ + bo) + x
             linearForward(out: l.attentionSum.pointer, inp: a.context.pointer, weight: w.attentionOutput,
                           bias: w.attentionOutputBias, rows: n, inFeatures: d, outFeatures: d)
-            if drop, let mask = l.attentionDropMask { applyDropout(l.attentionSum.pointer, mask: mask, count: n * d) }
+            if drop, let mask = l.attentionDropMask {
+                applyDropout(l.attentionSum.pointer, mask: mask, count: n * d, draw: hiddenMaskCount)
+            }
             add(l.attentionSum.pointer, x, count: n * d)
             layerNormForward(out: a.normed.pointer, mean: l.attentionMean.pointer, rstd: l.attentionRstd.pointer,
                              inp: l.attentionSum.pointer, weight: w.attentionNorm, bias: w.attentionNormBias,
@@ -122,27 +140,30 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
             activationForward(out: a.activated.pointer, inp: l.preActivation.pointer, count: n * f)
             linearForward(out: l.outputSum.pointer, inp: a.activated.pointer, weight: w.output, bias: w.outputBias,
                           rows: n, inFeatures: f, outFeatures: d)
-            if drop, let mask = l.outputDropMask { applyDropout(l.outputSum.pointer, mask: mask, count: n * d) }
+            if drop, let mask = l.outputDropMask {
+                applyDropout(l.outputSum.pointer, mask: mask, count: n * d, draw: hiddenMaskCount)
+            }
             add(l.outputSum.pointer, a.normed.pointer, count: n * d)
             layerNormForward(out: x, mean: l.outputMean.pointer, rstd: l.outputRstd.pointer, inp: l.outputSum.pointer,
                              weight: w.outputNorm, bias: w.outputNormBias, rows: n, cols: d, eps: eps)
         }
-        current = (batch, length)
+        // The backward never reads the stream, so the last hidden state can be spread to (B,T,d) in place.
+        layout.spreadToPadded(a.stream.pointer, width: d)
+        current = layout
         return UnsafePointer(a.stream.pointer)
     }
 
     /// dInputsEmbeds (B,T,d) += ∂L/∂inputs_embeds (`accumulate: false`: =), given dLastHidden (B,T,d) =
     /// ∂L/∂(last hidden state) for the batch of the latest forward. No weight gradients: the model is frozen.
-    /// Each gradient buffer's first writer overwrites it, so no pass is spent zeroing.
+    /// Each gradient buffer's first writer overwrites it, so no pass is spent zeroing. For a packed batch
+    /// dLastHidden is read at real positions only, and padding rows of dInputsEmbeds get 0 (nothing added).
     @_specialize(exported: true, where S == Float)
     public func backward(dLastHidden: UnsafePointer<S>, dInputsEmbeds: UnsafeMutablePointer<S>,
                          accumulate: Bool = true) {
-        guard let (batch, length) = current, let a = activations else {
+        guard let layout = current, let a = activations else {
             preconditionFailure("BertEncoder.backward called before forward")
         }
-        let d = config.hiddenSize, f = config.intermediateSize, n = batch * length
-        let shape = AttentionShape(batch: batch, heads: config.heads, queryLength: length, keyLength: length,
-                                   headDim: config.headDim, scale: 1 / Double(config.headDim).squareRoot())
+        let d = config.hiddenSize, f = config.intermediateSize, n = layout.rows
         let drop = dropout?.isActive ?? false
         // With dropout off a branch's gradient is its sum's gradient; with it on, a masked copy in dSum.
         func branch(_ gradient: UnsafeMutablePointer<S>, _ mask: Buffer<S>?) -> UnsafePointer<S> {
@@ -151,7 +172,7 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
             return UnsafePointer(a.dSum.pointer)
         }
         let dy = a.dStream.pointer  // ∂L/∂(current layer output); becomes ∂L/∂(its input)
-        dy.update(from: dLastHidden, count: n * d)
+        layout.gatherRows(dy, from: dLastHidden, width: d)
 
         for (w, l) in zip(layerWeights, a.layers).reversed() {
             // Output LayerNorm → dNormed = ∂L/∂outputSum, which the residual passes to `normed` unchanged.
@@ -171,21 +192,33 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
             // Attention branch: dropout, Wo, attention, then Q/K/V back into dy.
             linearBackward(dinp: a.dContext.pointer, dout: branch(dy, l.attentionDropMask), weight: w.attentionOutput,
                            rows: n, inFeatures: d, outFeatures: d, accumulate: false)
-            attentionBackward(dq: a.dq.pointer, dk: a.dk.pointer, dv: a.dv.pointer, dout: a.dContext.pointer,
-                              probs: l.probs.pointer, q: l.q.pointer, qStride: d, k: l.k.pointer, kStride: d,
-                              v: l.v.pointer, vStride: d,
-                              dropoutMask: drop ? l.probsDropMask.map { UnsafePointer($0.pointer) } : nil,
-                              scratch: a.scoresScratch.pointer, dscores: a.dScores.pointer, shape: shape,
-                              accumulate: false)
+            layout.selfAttentionBackward(dq: a.dq.pointer, dk: a.dk.pointer, dv: a.dv.pointer, dout: a.dContext.pointer,
+                                         probs: l.probs.pointer, q: l.q.pointer, k: l.k.pointer, v: l.v.pointer,
+                                         dropoutMask: drop ? l.probsDropMask.map { UnsafePointer($0.pointer) } : nil,
+                                         scratch: a.scoresScratch.pointer, dscores: a.dScores.pointer,
+                                         heads: config.heads, headDim: config.headDim)
             linearBackward(dinp: dy, dout: a.dq.pointer, weight: w.query, rows: n, inFeatures: d, outFeatures: d)
             linearBackward(dinp: dy, dout: a.dk.pointer, weight: w.key, rows: n, inFeatures: d, outFeatures: d)
             linearBackward(dinp: dy, dout: a.dv.pointer, weight: w.value, rows: n, inFeatures: d, outFeatures: d)
         }
         // Embeddings: dropout, then LayerNorm back to inputs_embeds (position and type tables are frozen).
         if drop, let mask = a.embeddingDropMask { multiply(dy, mask.pointer, count: n * d) }
-        layerNormBackward(dinp: dInputsEmbeds, dout: dy, inp: a.embeddingSum.pointer, mean: a.embeddingMean.pointer,
-                          rstd: a.embeddingRstd.pointer, weight: embeddings.norm, rows: n, cols: d,
-                          accumulate: accumulate)
+        guard layout.dropsPadding else {
+            layerNormBackward(dinp: dInputsEmbeds, dout: dy, inp: a.embeddingSum.pointer, mean: a.embeddingMean.pointer,
+                              rstd: a.embeddingRstd.pointer, weight: embeddings.norm, rows: n, cols: d,
+                              accumulate: accumulate)
+            return
+        }
+        // Packed: each sequence's rows go straight to their padded places.
+        var row = 0
+        for b in 0..<layout.batch {
+            let t = layout.rowCount(b), out = dInputsEmbeds + b * layout.length * d
+            layerNormBackward(dinp: out, dout: dy + row * d, inp: a.embeddingSum.pointer + row * d,
+                              mean: a.embeddingMean.pointer + row, rstd: a.embeddingRstd.pointer + row,
+                              weight: embeddings.norm, rows: t, cols: d, accumulate: accumulate)
+            if !accumulate { (out + t * d).update(repeating: 0, count: (layout.length - t) * d) }
+            row += t
+        }
     }
 
     // MARK: - Pieces
@@ -200,6 +233,7 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
         let a = BertActivations<S>(config: config, batch: max(batch, old?.batch ?? 0),
                                    length: max(length, old?.length ?? 0), dropout: wantsDropout)
         activations = a
+        arenaAllocations += 1
         return a
     }
 
@@ -208,16 +242,17 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
         _ = arena(batch: batch, length: length)
     }
 
-    /// Draws a new mask over the whole buffer (its size is fixed per arena) from the dropout stream.
-    private func fillDropoutMask(_ mask: Buffer<S>, probability: KeyPath<BackboneDropout, Double>) {
+    /// Draws a new mask over the first `count` entries (nil: the whole buffer) from the dropout stream.
+    private func fillDropoutMask(_ mask: Buffer<S>, probability: KeyPath<BackboneDropout, Double>, count: Int?) {
         guard var source = dropout else { return }
-        source.random.fillDropoutMask(UnsafeMutableBufferPointer(start: mask.pointer, count: mask.count),
+        source.random.fillDropoutMask(UnsafeMutableBufferPointer(start: mask.pointer, count: count ?? mask.count),
                                       p: source[keyPath: probability])
         dropout = source
     }
 
-    private func applyDropout(_ x: UnsafeMutablePointer<S>, mask: Buffer<S>, count: Int) {
-        fillDropoutMask(mask, probability: \.hidden)
+    /// x (count) *= a new hidden-dropout mask drawn over its first `draw` entries (nil: the whole buffer).
+    private func applyDropout(_ x: UnsafeMutablePointer<S>, mask: Buffer<S>, count: Int, draw: Int?) {
+        fillDropoutMask(mask, probability: \.hidden, count: draw)
         multiply(x, mask.pointer, count: count)
     }
 
