@@ -33,7 +33,7 @@ struct FaultToleranceTests {
         process.arguments = launch.map { ["launch"] + $0 + ["--"] + train } ?? train
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("fault-log-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: log) }
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
