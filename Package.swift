@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "SoftPromptMethodsTests", dependencies: ["SoftPromptMethods", "SoftPromptTestSupport"]),
         .testTarget(name: "SoftPromptTrainingTests", dependencies: [
                         "SoftPromptTraining", "SoftPromptModels", "SoftPromptMethods", "SoftPromptTasks", "SoftPromptCheckpoint",
-                        "SoftPromptDistributed", "SoftPromptTestSupport",
+                        "SoftPromptDistributed", "SoftPromptTestSupport", "SoftPromptTokenizers",
                     ],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "SoftPromptLauncherTests", dependencies: ["SoftPromptLauncher"]),

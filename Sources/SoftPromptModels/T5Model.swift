@@ -179,6 +179,23 @@ public final class T5Model<S: KernelScalar>: @unchecked Sendable {
         }
     }
 
+    /// out (B,Td) = the most likely token at every position of the latest decoder run (`logits`, `loss` or
+    /// `tokenLogProbabilities`: the argmax of logits and of probabilities is the same; the first on a tie): greedy
+    /// decoding's next token, and teacher-forced accuracy. Not after `backward`, which turns them into gradients.
+    @_specialize(exported: true, where S == Float)
+    public func predictedTokens(into out: UnsafeMutablePointer<Int32>) {
+        guard let (batch, _) = encoded, let (length, _) = decoded, let a = decoderArena else {
+            preconditionFailure("T5Model.predictedTokens needs a decoder run since the last encoding")
+        }
+        let v = config.vocabularySize
+        for r in 0..<batch * length {
+            let row = a.logits.pointer + r * v
+            var best = 0
+            for j in 1..<v where row[j] > row[best] { best = j }
+            out[r] = Int32(best)
+        }
+    }
+
     // MARK: - Backward
 
     /// dInputsEmbeds (B,Te,d) += ∂(dLoss · loss)/∂inputs_embeds (`accumulate: false`: =) for the latest

@@ -68,7 +68,7 @@ public final class RunOutput {
     }
 
     /// A PEFT prompt-tuning adapter (adapter_config.json + adapter_model.safetensors with `prompt_embeddings`,
-    /// the materialised prompt P(θ)) plus our head (head.safetensors) and the method's own parameters
+    /// the materialised prompt P(θ)) plus our head (head.safetensors; none for T5) and the method's own parameters
     /// (method.safetensors: every θ tensor by its layout name, e.g. `dept.A`, `dept.B`; metadata `method` and
     /// the options), which methods with an input offset (DePT, ADePT, EPT-like) need at inference. Returns the folder.
     @discardableResult
@@ -81,7 +81,9 @@ public final class RunOutput {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             try SafetensorsWriter.write([("prompt_embeddings", prompt)], metadata: ["format": "pt"],
                                         to: folder.appendingPathComponent("adapter_model.safetensors"))
-            try SafetensorsWriter.write(head, metadata: ["format": "pt"], to: folder.appendingPathComponent("head.safetensors"))
+            if !head.isEmpty {  // T5 has no head: its decoder writes the answer
+                try SafetensorsWriter.write(head, metadata: ["format": "pt"], to: folder.appendingPathComponent("head.safetensors"))
+            }
             if !method.isEmpty {
                 try SafetensorsWriter.write(method, metadata: methodMetadata, to: folder.appendingPathComponent("method.safetensors"))
             }

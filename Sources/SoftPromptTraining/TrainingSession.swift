@@ -3,18 +3,25 @@ import SoftPromptCheckpoint
 import SoftPromptTasks
 import SoftPromptTensor
 
-/// A split the session evaluates on, and how its outputs become metrics (primary metric first).
-public struct EvaluationSplit {
+/// A split the session evaluates on, and how its outputs become metrics (primary metric first). `examples` is what
+/// the trainer turns into one output per example (`SessionTrainer.outputs(for:)`): encoded examples for the BERT
+/// trainer, inputs and a decoding rule for T5 (`Seq2SeqEvaluationSet`).
+public struct SplitEvaluation<Examples> {
     public let name: String
-    public let examples: [EncodedExample]
+    public let examples: Examples
     public let metrics: ([Double]) -> [(name: String, value: Double)]
 
-    public init(name: String, examples: [EncodedExample], metrics: @escaping ([Double]) -> [(name: String, value: Double)]) {
+    public init(name: String, examples: Examples, metrics: @escaping ([Double]) -> [(name: String, value: Double)]) {
         self.name = name
         self.examples = examples
         self.metrics = metrics
     }
+}
 
+/// A split of the BERT trainer.
+public typealias EvaluationSplit = SplitEvaluation<[EncodedExample]>
+
+extension SplitEvaluation where Examples == [EncodedExample] {
     /// Accuracy of predicted classes (`TaskObjective.output` of a classification head).
     public static func accuracy(name: String, examples: [EncodedExample]) -> EvaluationSplit {
         EvaluationSplit(name: name, examples: examples) { outputs in
@@ -51,14 +58,14 @@ public struct TrainingStopped: Error, CustomStringConvertible {
 
 /// Runs a trainer for its steps: evaluation on the validation split every K steps and at the end, the best θ by
 /// the validation split's primary metric, the test split's metrics for the final and the best θ, the metrics
-/// log, progress on rank 0, the adapters and summary.json at the end.
-public struct TrainingSession {
-    public let trainer: PromptTrainer
+/// log, progress on rank 0, the adapters and summary.json at the end. The same for every backbone (`SessionTrainer`).
+public struct TrainingSession<Trainer: SessionTrainer> {
+    public let trainer: Trainer
     public let output: RunOutput
     /// Selects the best θ (its first metric is the primary one).
-    public let validation: EvaluationSplit
+    public let validation: SplitEvaluation<Trainer.Examples>
     /// Reported for the final and the best θ; nil when it is the validation split itself.
-    public let test: EvaluationSplit?
+    public let test: SplitEvaluation<Trainer.Examples>?
     /// Facts about the run for summary.json (task, model, method, …).
     public let description: [String: Any]
     public let peftConfig: [String: Any]
@@ -67,7 +74,8 @@ public struct TrainingSession {
     public let progress: (String) -> Void
     public let checkpoints: CheckpointPlan?
 
-    public init(trainer: PromptTrainer, output: RunOutput, validation: EvaluationSplit, test: EvaluationSplit? = nil,
+    public init(trainer: Trainer, output: RunOutput, validation: SplitEvaluation<Trainer.Examples>,
+                test: SplitEvaluation<Trainer.Examples>? = nil,
                 description: [String: Any], peftConfig: [String: Any], methodMetadata: [String: String] = [:],
                 checkpoints: CheckpointPlan? = nil, progress: @escaping (String) -> Void) {
         self.checkpoints = checkpoints
@@ -102,7 +110,7 @@ public struct TrainingSession {
             let (state, rankState) = try checkpoints.store.load(folder, rank: rank, fingerprint: checkpoints.fingerprint)
             try trainer.restore(state)
             best = state.best.map { ($0.score, $0.step, $0.theta) }
-            if let words = rankState.dropoutWords, let random = RandomStream(state: words) { trainer.model.dropout?.random = random }
+            if let words = rankState.dropoutWords, let random = RandomStream(state: words) { trainer.dropoutRandom = random }
             try output.rewindMetrics(toStep: state.step)
             output.log(["event": "resume", "step": state.step, "checkpoint": folder.path, "restart": restart])
             progress("resumed from \(folder.path) at step \(state.step)")
@@ -116,7 +124,7 @@ public struct TrainingSession {
                                       best: best.map { .init(score: $0.score, step: $0.step, theta: $0.theta) })
             let started = Date()
             let folder = try checkpoints.store.write(
-                state: state, rankState: RankState(rank: rank, dataCursor: trainer.step, dropoutState: trainer.model.dropout?.random.state),
+                state: state, rankState: RankState(rank: rank, dataCursor: trainer.step, dropoutState: trainer.dropoutRandom?.state),
                 fingerprint: checkpoints.fingerprint, communicator: trainer.communicator)
             output.log(["event": "checkpoint", "step": trainer.step, "path": folder.path,
                         "seconds": Date().timeIntervalSince(started)])
@@ -130,7 +138,7 @@ public struct TrainingSession {
             return flag[0] > 0
         }
 
-        func scores(_ split: EvaluationSplit) throws -> [(name: String, value: Double)] {
+        func scores(_ split: SplitEvaluation<Trainer.Examples>) throws -> [(name: String, value: Double)] {
             split.metrics(try trainer.outputs(for: split.examples))
         }
         func evaluate() throws {
@@ -195,14 +203,14 @@ public struct TrainingSession {
 
         try output.writeTheta(finalTheta, layout: trainer.layout)
         let adapter = try output.writeAdapter(named: "adapter", prompt: trainer.exportPrompt(),
-                                              head: trainer.head.tensors(theta: finalTheta),
+                                              head: trainer.headTensors(theta: finalTheta),
                                               method: trainer.methodTensors(theta: finalTheta), methodMetadata: methodMetadata,
                                               peftConfig: peftConfig)
         var bestAdapter = adapter
         if let best, best.step != trainer.step {
             trainer.load(theta: best.theta)
             bestAdapter = try output.writeAdapter(named: "best-adapter", prompt: trainer.exportPrompt(),
-                                                  head: trainer.head.tensors(theta: best.theta),
+                                                  head: trainer.headTensors(theta: best.theta),
                                                   method: trainer.methodTensors(theta: best.theta),
                                                   methodMetadata: methodMetadata, peftConfig: peftConfig)
             trainer.load(theta: finalTheta)

@@ -17,6 +17,14 @@ struct Bench: ParsableCommand {
             FLOPs per token = 4·N_w + 12·L·d·T (N_w: weights in matrix products; forward 2·N_w, backward 2·N_w \
             since no weight gradients are needed; attention 4·L·d·T forward, 8·L·d·T backward). MFU is the \
             achieved rate over the one-thread sgemm rate measured in the same run.
+
+            T5 (a T5 folder, or --random-model t5-base|t5-small): encoder length --prompt + --seq, decoder --target \
+            tokens; the step is forward, teacher-forced loss and the input-gradient backward (with --method, whole \
+            training steps). FLOPs per step = 4·B·(Te·(Le·(4·d·h + k·d·F) + Ld·2·d·h) + Td·(Ld·(6·d·h + k·d·F) + d·V)) \
+            + 12·B·h·(Le·Te² + Ld·Td² + Ld·Td·Te), with Te, Td the encoder and decoder lengths, Le, Ld the layers, \
+            h = heads·d_kv, k = 2 (ReLU) or 3 (gated) feed-forward matrices, V the vocabulary: 4 FLOPs per weight per \
+            token it is applied to (encoder tokens also pass the decoder's cross-attention keys/values; decoder tokens \
+            the LM head), attention as for BERT. Tokens/s counts encoder and decoder positions, B·(n + seq + target).
             """)
 
     @Option(help: "Model folder. Default: the installed MiniLM.")
@@ -49,6 +57,12 @@ struct Bench: ParsableCommand {
     @Option(help: "With --method: also time the step on N ranks under mpirun (each rank --batch sequences, the global batch N × --batch) and report the throughput scaling over 1 rank.")
     var ranks = 1
 
+    @Option(help: "T5: time a random model of this shape instead of --model: t5-base or t5-small (random weights written to a temporary model.safetensors, deleted afterwards).")
+    var randomModel: String?
+
+    @Option(help: "T5: decoder tokens per sequence (a verbaliser-sized target, `</s>` included).")
+    var target = 8
+
     @Flag(help: "Only measure one-thread sgemm GFLOP/s.")
     var sgemm = false
 
@@ -60,10 +74,17 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         guard parsedShape != nil else { throw ValidationError("--shape must be three positive integers M,N,K, got \(shape)") }
-        for (name, value) in [("--repeats", repeats), ("--batch", batch), ("--seq", seq), ("--threads", threads), ("--ranks", ranks)] where value < 1 {
+        for (name, value) in [("--repeats", repeats), ("--batch", batch), ("--seq", seq), ("--threads", threads), ("--ranks", ranks),
+                              ("--target", target)] where value < 1 {
             throw ValidationError("\(name) must be at least 1")
         }
         guard prompt >= 0 else { throw ValidationError("--prompt must be 0 or more") }
+        if let randomModel {
+            guard RandomT5.shapes[randomModel] != nil else {
+                throw ValidationError("--random-model must be one of \(RandomT5.shapes.keys.sorted().joined(separator: ", ")), got \(randomModel)")
+            }
+            if model != nil { throw ValidationError("give --model or --random-model, not both") }
+        }
     }
 
     private var parsedShape: (Int, Int, Int)? {
@@ -89,7 +110,10 @@ struct Bench: ParsableCommand {
                             m, n, k, BLAS.threadCount, BLAS.coreName, reference.bestGFLOPS, reference.medianGFLOPS))
             return
         }
-        if let method, ranks > 1 {
+        if try randomModel != nil || Backbone.of(ModelDirectory(ModelLocator.resolve(model))) == .t5 {
+            guard ranks == 1, data == nil else { throw ValidationError("T5 benches run on one rank with synthetic inputs (no --ranks, --data)") }
+            try benchT5(sgemmGFLOPS: reference.bestGFLOPS)
+        } else if let method, ranks > 1 {
             try benchScaling(method: method, sgemmGFLOPS: reference.bestGFLOPS)
         } else if let method {
             try benchTrainingSteps(methods: method, sgemmGFLOPS: reference.bestGFLOPS)
@@ -321,7 +345,7 @@ struct Bench: ParsableCommand {
                                    gflops / sgemmGFLOPS, rssMB, startup))
     }
 
-    private func report(_ object: [String: Any], text: String) throws {
+    func report(_ object: [String: Any], text: String) throws {
         if json { try printJSON(object) } else { print(text) }
     }
 }

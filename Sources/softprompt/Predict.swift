@@ -14,7 +14,10 @@ struct Predict: ParsableCommand {
         abstract: "Classify texts, or score a task's dev set, with an exported adapter of any method.",
         discussion: """
             Reads adapter/adapter_model.safetensors (the prompt), head.safetensors and, for methods that offset \
-            the input embeddings (dept, adept, ept), method.safetensors.
+            the input embeddings (dept, adept, ept), method.safetensors. With a T5 model (and its run's adapter) \
+            each text is answered with a verbaliser of the task the run trained on (method.safetensors records them; \
+            a text becomes "<field>: <text>" when the task's input has one field, as the demo's "sentence: …"), or \
+            with --task the test split's metrics; offset methods are rebuilt from method.safetensors.
             """)
 
     @Option(help: "The adapter folder a training run wrote (runs/NAME/adapter).")
@@ -32,6 +35,9 @@ struct Predict: ParsableCommand {
     @Option(help: "Text tokens per example, [CLS]/[SEP] included.")
     var maxLength = 128
 
+    @Option(help: ArgumentHelp("T5 models: rank (score each verbaliser, pick the best) or greedy (greedy decoding; an answer that is no verbaliser counts as wrong).", valueName: "rank|greedy"))
+    var t5Eval = "rank"
+
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -40,9 +46,15 @@ struct Predict: ParsableCommand {
 
     func validate() throws {
         guard task != nil || !texts.isEmpty else { throw ValidationError("give texts to classify, or --task to score a dev set") }
+        guard ["rank", "greedy"].contains(t5Eval) else { throw ValidationError("--t5-eval must be rank or greedy, got \(t5Eval)") }
     }
 
     func run() throws {
+        let directory = try ModelDirectory(try ModelLocator.resolve(model))
+        if try Backbone.of(directory) == .t5 {
+            try runT5(directory: directory)
+            return
+        }
         let folder = URL(fileURLWithPath: adapter)
         let promptFile = try SafetensorsFile(url: folder.appendingPathComponent("adapter_model.safetensors"))
         let prompt = try promptFile.tensor("prompt_embeddings")
@@ -51,7 +63,6 @@ struct Predict: ParsableCommand {
         let methodURL = folder.appendingPathComponent("method.safetensors")
         let methodFile = FileManager.default.fileExists(atPath: methodURL.path) ? try SafetensorsFile(url: methodURL) : nil
 
-        let directory = try ModelDirectory(try ModelLocator.resolve(model))
         let tokenizer = try WordPieceTokenizer(contentsOf: directory.tokenizerURL)
         let encoder = try BertModel(directory: directory)
         let (n, d) = (prompt.shape[0], prompt.shape[1])

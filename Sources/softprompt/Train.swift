@@ -68,8 +68,11 @@ struct Train: ParsableCommand {
     @Option(help: "Print progress every this many steps.")
     var logEvery = 10
 
-    @Flag(help: "Dropout inside the frozen backbone, at its config.json rates (off by default).")
+    @Flag(help: "Dropout inside the frozen backbone, at its config.json rates (off by default; BERT only: the T5 backbone runs without dropout).")
     var backboneDropout = false
+
+    @Option(help: ArgumentHelp("T5 models: how answers are read at evaluation — rank (score each verbaliser's summed token log-probability, pick the best) or greedy (greedy decoding, exact match with a verbaliser; anything else counts as wrong). STS-B is always decoded greedily and read as a number (0 when it is none).", valueName: "rank|greedy"))
+    var t5Eval = "rank"
 
     @Option(help: "Output folder.")
     var output = "runs/latest"
@@ -92,6 +95,7 @@ struct Train: ParsableCommand {
         guard SplitRule(rawValue: split) != nil else { throw ValidationError("--split must be dept or plain, got \(split)") }
         if checkpointEvery < 0 { throw ValidationError("--checkpoint-every must be 0 or more") }
         if keep < 1 { throw ValidationError("--keep must be at least 1") }
+        guard ["rank", "greedy"].contains(t5Eval) else { throw ValidationError("--t5-eval must be rank or greedy, got \(t5Eval)") }
     }
 
     func run() throws {
@@ -102,6 +106,10 @@ struct Train: ParsableCommand {
         func say(_ line: String) { if isRankZero { print(line) } }
 
         let directory = try ModelDirectory(try ModelLocator.resolve(model))
+        if try Backbone.of(directory) == .t5 {
+            try runT5(directory: directory, communicator: communicator)
+            return
+        }
         let tokenizer = try WordPieceTokenizer(contentsOf: directory.tokenizerURL)
         let encoder = try BertModel(directory: directory)
         guard methodOptions.promptLength + maxLength <= encoder.config.maxPositions else {
@@ -118,21 +126,7 @@ struct Train: ParsableCommand {
         let sameSplits = taskData.validation == taskData.test
         let test = sameSplits ? validation : tokenizer.encode(taskData.test, maxLength: maxLength)
 
-        var options = TrainingOptions()
-        options.batchSize = batchSize
-        let share = (batchSize + communicator.size - 1) / communicator.size
-        options.microBatchSize = microBatchSize ?? share
-        options.evalBatchSize = options.microBatchSize  // one activation arena, sized for the training micro-batch
-        options.steps = steps
-        options.promptLearningRate = lr
-        options.headLearningRate = headLr
-        options.lowRankLearningRate = methodOptions.lowRankLr
-        options.weightDecay = weightDecay
-        options.schedule = warmup > 0 ? .linear(warmupSteps: warmup, totalSteps: steps) : .constant
-        options.evalEvery = evalEvery
-        options.maxLength = maxLength
-        options.seed = seed
-        options.logEvery = logEvery
+        let options = trainingOptions(ranks: communicator.size)
 
         let d = encoder.config.hiddenSize
         let method = methodOptions.makeMethod(width: d, maxLength: maxLength, labels: taskData.labels)
@@ -154,15 +148,9 @@ struct Train: ParsableCommand {
             model: RunFingerprints.model(directory),
             data: RunFingerprints.data(task: taskData.name, split: taskData.split, train: train))
         let out = try RunOutput(directory: outputURL, isWriter: isRankZero, resuming: resumeFolder != nil)
-        let config: [String: Any] = [
-            "model": directory.url.path, "task": taskData.name, "data": data ?? NSNull(), "batch_size": batchSize,
-            "micro_batch_size": options.microBatchSize, "steps": steps, "lr": lr, "head_lr": headLr,
-            "weight_decay": weightDecay, "warmup": warmup, "eval_every": evalEvery, "max_length": maxLength,
-            "seed": seed, "backbone_dropout": backboneDropout, "split_rule": split, "world_size": communicator.size,
-            "train_examples": train.count, "validation_examples": validation.count, "test_examples": test.count,
-            "split": taskData.split,
-        ]
-        try out.writeConfig(config.merging(methodOptions.record) { current, _ in current })
+        try out.writeConfig(recordedConfig(directory: directory, backbone: .bert, task: taskData, options: options,
+                                           ranks: communicator.size,
+                                           counts: (train.count, validation.count, test.count)))
         out.log(["event": "start", "world_size": communicator.size, "trainable_parameters": trainer.trainableParameters,
                  "split": taskData.split])
         say("\(taskData.name): \(train.count) train / \(validation.count) validation / \(test.count) test examples (\(taskData.split)); \(method.name) n=\(methodOptions.promptLength), "
@@ -194,14 +182,56 @@ struct Train: ParsableCommand {
         ], peftConfig: peftConfig, methodMetadata: methodOptions.record.mapValues { "\($0)" },
             checkpoints: CheckpointPlan(store: store, every: checkpointEvery, fingerprint: fingerprint, resume: resumeFolder),
             progress: say)
+        try finish(session, reported: sameSplits ? "validation" : "test", say: say)
+    }
+
+    /// config.json of a run: the resolved flags, the example counts, the split and the method's options.
+    func recordedConfig(directory: ModelDirectory, backbone: Backbone, task: TaskData, options: TrainingOptions,
+                        ranks: Int, counts: (train: Int, validation: Int, test: Int)) -> [String: Any] {
+        var config: [String: Any] = [
+            "model": directory.url.path, "backbone": backbone.rawValue, "task": task.name, "data": data ?? NSNull(),
+            "batch_size": batchSize, "micro_batch_size": options.microBatchSize, "steps": steps, "lr": lr,
+            "head_lr": headLr, "weight_decay": weightDecay, "warmup": warmup, "eval_every": evalEvery,
+            "max_length": maxLength, "seed": seed, "backbone_dropout": backboneDropout, "split_rule": split,
+            "world_size": ranks, "train_examples": counts.train, "validation_examples": counts.validation,
+            "test_examples": counts.test, "split": task.split,
+        ]
+        if backbone == .t5 { config["t5_eval"] = t5Eval }
+        return config.merging(methodOptions.record) { current, _ in current }
+    }
+
+    /// The run's TrainingOptions from the flags: micro-batches default to a rank's share of the global batch.
+    func trainingOptions(ranks: Int) -> TrainingOptions {
+        var options = TrainingOptions()
+        options.batchSize = batchSize
+        let share = (batchSize + ranks - 1) / ranks
+        options.microBatchSize = microBatchSize ?? share
+        options.evalBatchSize = options.microBatchSize  // one activation arena, sized for the training micro-batch
+        options.steps = steps
+        options.promptLearningRate = lr
+        options.headLearningRate = headLr
+        options.lowRankLearningRate = methodOptions.lowRankLr
+        options.weightDecay = weightDecay
+        options.schedule = warmup > 0 ? .linear(warmupSteps: warmup, totalSteps: steps) : .constant
+        options.evalEvery = evalEvery
+        options.maxLength = maxLength
+        options.seed = seed
+        options.logEvery = logEvery
+        return options
+    }
+
+    /// Runs the session; a stop on request exits 128 + SIGTERM after its checkpoint; rank 0 prints the result line.
+    func finish<T: SessionTrainer>(_ session: TrainingSession<T>, reported: String, say: (String) -> Void) throws {
         let summary: [String: Any]
         do {
             summary = try session.run()
         } catch let stopped as TrainingStopped {
-            if isRankZero { FileHandle.standardError.write(Data("softprompt train: \(stopped)\n".utf8)) }
+            if session.trainer.communicator.rank == 0 {
+                FileHandle.standardError.write(Data("softprompt train: \(stopped)\n".utf8))
+            }
             throw ExitCode(128 + SIGTERM)
         }
-        let metric = summary["metric"] as? String ?? "accuracy", reported = sameSplits ? "validation" : "test"
+        let metric = summary["metric"] as? String ?? "accuracy"
         say(String(format: "%@ %@ %.4f (best θ, from step %d: %.4f); adapter: %@", reported, metric,
                    summary["\(reported).\(metric)"] as? Double ?? 0, summary["best.step"] as? Int ?? 0,
                    summary["best.\(reported).\(metric)"] as? Double ?? 0, summary["adapter"] as? String ?? ""))
@@ -209,7 +239,7 @@ struct Train: ParsableCommand {
 
     /// The checkpoint folder to continue from, the same on every rank (rank 0 decides for `auto`); nil to start
     /// afresh. A torn newest checkpoint is skipped with a warning; an explicit folder must be complete.
-    private func resolveResume(store: CheckpointStore, communicator: any Communicator) throws -> URL? {
+    func resolveResume(store: CheckpointStore, communicator: any Communicator) throws -> URL? {
         guard let resume else { return nil }
         func warn(_ line: String) {
             if communicator.rank == 0 { FileHandle.standardError.write(Data("softprompt train: \(line)\n".utf8)) }

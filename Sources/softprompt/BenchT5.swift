@@ -1,0 +1,141 @@
+import Foundation
+import SoftPromptCheckpoint
+import SoftPromptDistributed
+import SoftPromptMethods
+import SoftPromptModels
+import SoftPromptTensor
+import SoftPromptTraining
+
+extension Bench {
+    /// `bench` on a T5 (a folder, or `--random-model`): the bare model step (encoder n+seq, decoder --target tokens:
+    /// forward, teacher-forced loss, input-gradient backward to the prompt) or, with --method, whole
+    /// `Seq2SeqPromptTrainer` steps, interleaved as on the BERT path. Synthetic ids; targets end with `</s>`.
+    func benchT5(sgemmGFLOPS: Double) throws {
+        BLAS.setThreads(threads)
+        let random = try randomModel.map { try RandomT5(shape: $0) }
+        let directory = random == nil ? try ModelDirectory(try ModelLocator.resolve(model)) : nil
+        let t5 = try random?.model ?? T5(directory: directory!)
+        let source = randomModel.map { "random \($0) (weights in a temporary file)" } ?? directory!.url.path
+        let c = t5.config
+        var rng = RandomStream(seed: 1)
+        let low = min(1000, c.vocabularySize / 2)  // ordinary pieces, past the specials
+        func tokens(_ count: Int) -> [Int32] { (0..<count).map { _ in Int32(low + Int(rng.next() % UInt64(c.vocabularySize - low))) } }
+        let targets = (0..<batch).map { _ in tokens(target - 1) + [Int32(c.eosTokenId)] }
+        let inputs = (0..<batch).map { _ in tokens(seq) }
+        let positions = batch * (prompt + seq + target)
+        let flops = Self.t5StepFLOPs(c, batch: batch, encoderLength: prompt + seq, decoderLength: target)
+        let startup = ProcessClock.secondsSinceProcessStart()
+
+        var object: [String: Any] = [
+            "model": source, "batch": batch, "seq": seq, "prompt": prompt, "target": target, "threads": threads,
+            "blas_core": BLAS.coreName, "repeats": repeats, "sgemm_gflops": sgemmGFLOPS, "flops_per_step": flops,
+            "startup_seconds": startup,
+        ]
+        var lines: [String] = []
+        func measured(_ times: [Double]) -> [String: Any] {
+            let sorted = times.sorted(), median = sorted[sorted.count / 2]
+            let gflops = flops / median / 1e9
+            return ["step_seconds_min": sorted[0], "step_seconds_median": median,
+                    "tokens_per_second": Double(positions) / median, "gflops": gflops, "mfu": gflops / sgemmGFLOPS]
+        }
+        func line(_ label: String, _ m: [String: Any]) -> String {
+            String(format: "%@: step min %.3f s, median %.3f s, %.0f tokens/s, %.1f GFLOP/s → MFU %.2f", label,
+                   m["step_seconds_min"] as! Double, m["step_seconds_median"] as! Double,
+                   m["tokens_per_second"] as! Double, m["gflops"] as! Double, m["mfu"] as! Double)
+        }
+
+        if let method {
+            object["benchmark"] = "t5_training_step"
+            var runs: [(name: String, trainer: Seq2SeqPromptTrainer<Float>, times: [Double])] = []
+            var options = TrainingOptions()
+            options.batchSize = batch
+            options.microBatchSize = batch
+            options.evalBatchSize = batch
+            options.maxLength = seq
+            let examples = zip(inputs, targets).map { Seq2SeqExample(ids: $0, target: $1) }
+            for entry in method.split(separator: ",") {
+                let parts = entry.split(separator: ":")
+                let name = String(parts[0]), rows = parts.count > 1 ? Int(parts[1]) ?? prompt : prompt
+                let methodOptions = try MethodOptions.parse(["--method", name, "--prompt-length", String(rows)])
+                let trainer = Seq2SeqPromptTrainer(model: t5, method: methodOptions.makeMethod(width: c.modelDim, maxLength: seq, labels: ["a", "b"]),
+                                                   communicator: SingleProcessCommunicator(), options: options,
+                                                   train: examples, padId: Int32(c.padTokenId))
+                var context = InitializationContext(embeddings: t5.wordEmbeddings, vocabularySize: c.vocabularySize,
+                                                    width: c.modelDim, specialIds: [0, 1, 2],
+                                                    tokenize: { _ in [Int32(low), Int32(low + 1)] }, random: RandomStream(seed: 2))
+                try trainer.initialize(context: &context)
+                runs.append((name, trainer, []))
+            }
+            for index in runs.indices { _ = try runs[index].trainer.trainStep() }  // warm-up
+            for _ in 0..<repeats {
+                for index in runs.indices {
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    _ = try runs[index].trainer.trainStep()
+                    runs[index].times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                }
+            }
+            var results: [[String: Any]] = []
+            for run in runs {
+                var m = measured(run.times)
+                m["method"] = run.name
+                m["trainable_parameters"] = run.trainer.trainableParameters
+                results.append(m)
+                lines.append(line("\(run.name) (\(run.trainer.trainableParameters) trainable)", m))
+            }
+            if results.count == 1 { object.merge(results[0]) { a, _ in a } } else { object["methods"] = results }
+        } else {
+            object["benchmark"] = "t5_prompt_tuning_step"
+            let d = c.modelDim
+            let input = T5PromptedBatch<Float>(batch: batch, promptLength: prompt, textLength: seq, targetLength: target, width: d)
+            let promptValues = Tensor(zeros: [max(prompt, 1), d])
+            rng.fillUniform(promptValues.buffer, low: -0.5, high: 0.5)
+            let ids = inputs.flatMap { $0 }, mask = [Int32](repeating: 1, count: batch * seq)
+            let dPrompt = Tensor(zeros: [max(prompt, 1), d])
+            input.setTargets(targets.flatMap { $0 }, model: t5)
+            var forwardTimes: [Double] = []
+            func step() throws {
+                let start = DispatchTime.now().uptimeNanoseconds
+                try input.fill(prompt: promptValues.pointer, ids: ids, textMask: mask, embedding: t5)
+                _ = try input.forward(t5)
+                forwardTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                input.backward(t5, dLoss: 1)
+                dPrompt.fill(0)
+                input.accumulatePromptGradient(into: dPrompt.pointer)
+            }
+            try step()  // warm-up: allocates the activation arenas
+            forwardTimes.removeAll()
+            var times: [Double] = []
+            for _ in 0..<repeats {
+                let start = DispatchTime.now().uptimeNanoseconds
+                try step()
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
+            let m = measured(times)
+            object.merge(m) { a, _ in a }
+            object["forward_seconds_median"] = forwardTimes.sorted()[forwardTimes.count / 2]
+            lines.append(line("model step", m))
+        }
+        let rss = ProcessClock.maxResidentMegabytes()
+        object["max_rss_mb"] = rss
+        let header = String(format: "T5 %@: B=%d, encoder %d+%d, decoder %d, %d thread; %.1f GFLOP per step, sgemm %.1f GFLOP/s",
+                            source, batch, prompt, seq, target, threads, flops / 1e9, sgemmGFLOPS)
+        try report(object, text: ([header] + lines + [String(format: "peak RSS %.0f MB; start-up %.2f s", rss, startup)])
+            .joined(separator: "\n"))
+    }
+
+    /// FLOPs of one T5 step (the `--help` formula): 4 per weight per token that a matrix is applied to (forward 2,
+    /// input-gradient backward 2) — encoder tokens through the encoder's matrices and the decoder's cross-attention
+    /// keys/values, decoder tokens through the decoder's other matrices and the LM head — plus attention, 12·width
+    /// per query–key pair and layer (4 forward, 8 backward).
+    static func t5StepFLOPs(_ c: T5Config, batch: Int, encoderLength te: Int, decoderLength td: Int) -> Double {
+        let (d, inner, f, v) = (Double(c.modelDim), Double(c.innerDim), Double(c.feedForwardDim), Double(c.vocabularySize))
+        let (le, ld) = (Double(c.encoderLayers), Double(c.decoderLayers))
+        let feedForward = (c.feedForward.gated ? 3 : 2) * d * f
+        let perEncoderToken = le * (4 * d * inner + feedForward) + ld * 2 * d * inner
+        let perDecoderToken = ld * (6 * d * inner + feedForward) + d * v
+        let (b, e, t) = (Double(batch), Double(te), Double(td))
+        let matrices = 4 * b * (e * perEncoderToken + t * perDecoderToken)
+        let attention = 12 * b * inner * (le * e * e + ld * t * t + ld * t * e)
+        return matrices + attention
+    }
+}
