@@ -40,4 +40,12 @@ public struct ParameterLayout: Sendable, Equatable {
     public func count(in group: ParameterGroup) -> Int {
         specs.filter { $0.group == group }.reduce(0) { $0 + $1.count }
     }
+
+    /// Writes tensor `name`'s entries of θ (e.g. from an exported adapter); false when the layout has no such
+    /// tensor or its size differs.
+    public func set(_ name: String, values: [Float], in theta: inout [Float]) -> Bool {
+        guard let spec = self[name], spec.count == values.count else { return false }
+        theta.replaceSubrange(spec.range, with: values)
+        return true
+    }
 }

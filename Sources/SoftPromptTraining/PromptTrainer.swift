@@ -314,12 +314,7 @@ public final class PromptTrainer {
 
     /// Continues from a checkpoint: θ, AdamW's moments and step count, and the step (the data cursor).
     public func restore(_ state: TrainingState) throws {
-        guard state.theta.count == theta.count else {
-            throw CheckpointError.unusable("θ", "it has \(state.theta.count) values, this run's layout \(theta.count)")
-        }
-        theta = state.theta
-        optimizer.restore(step: state.optimizerStep, firstMoment: state.firstMoment, secondMoment: state.secondMoment)
-        step = state.step
+        try state.apply(theta: &theta, optimizer: &optimizer, step: &step)
     }
 
     /// Replaces θ (e.g. to restore the best one seen).
@@ -332,9 +327,7 @@ public final class PromptTrainer {
     /// tensor or its size differs.
     @discardableResult
     public func setTensor(_ name: String, values: [Float]) -> Bool {
-        guard let spec = layout[name], spec.count == values.count else { return false }
-        theta.replaceSubrange(spec.range, with: values)
-        return true
+        layout.set(name, values: values, in: &theta)
     }
 }
 

@@ -398,12 +398,7 @@ public final class Seq2SeqPromptTrainer<S: KernelScalar>: SessionTrainer, @unche
     public func headTensors(theta values: [Float]) -> [(name: String, tensor: Tensor)] { [] }
 
     public func restore(_ state: TrainingState) throws {
-        guard state.theta.count == theta.count else {
-            throw CheckpointError.unusable("θ", "it has \(state.theta.count) values, this run's layout \(theta.count)")
-        }
-        theta = state.theta
-        optimizer.restore(step: state.optimizerStep, firstMoment: state.firstMoment, secondMoment: state.secondMoment)
-        step = state.step
+        try state.apply(theta: &theta, optimizer: &optimizer, step: &step)
     }
 
     public func load(theta values: [Float]) {
@@ -415,9 +410,7 @@ public final class Seq2SeqPromptTrainer<S: KernelScalar>: SessionTrainer, @unche
     /// or its size differs.
     @discardableResult
     public func setTensor(_ name: String, values: [Float]) -> Bool {
-        guard let spec = layout[name], spec.count == values.count else { return false }
-        theta.replaceSubrange(spec.range, with: values)
-        return true
+        layout.set(name, values: values, in: &theta)
     }
 }
 

@@ -60,6 +60,18 @@ public struct TrainingState: Sendable, Equatable {
     }
 }
 
+extension TrainingState {
+    /// Puts this state into a trainer's θ, optimizer and step, after checking it fits θ's layout.
+    func apply(theta: inout [Float], optimizer: inout AdamW, step: inout Int) throws {
+        guard self.theta.count == theta.count else {
+            throw CheckpointError.unusable("θ", "it has \(self.theta.count) values, this run's layout \(theta.count)")
+        }
+        theta = self.theta
+        optimizer.restore(step: optimizerStep, firstMoment: firstMoment, secondMoment: secondMoment)
+        step = self.step
+    }
+}
+
 /// Each rank's own part: where its data stream stands and its random state (backbone dropout).
 public struct RankState: Sendable, Equatable, Codable {
     public var rank: Int
