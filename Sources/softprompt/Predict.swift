@@ -70,20 +70,8 @@ struct Predict: ParsableCommand {
             throw ValidationError("\(folder.path): prompt width \(d) does not match the model's \(encoder.config.hiddenSize)")
         }
         // Offset methods are rebuilt from their own tensors; every other method is its exported prompt.
-        let recorded = methodFile?.metadata ?? [:]
-        let offsetMethods = ["dept", "adept", "ept"]
-        let method: any PromptMethod
-        var methodMaxLength = maxLength
-        if let name = recorded["method"], offsetMethods.contains(name), let methodFile {
-            var arguments = ["--method", name, "--prompt-length", String(n)]
-            for key in ["dept_rank", "adept_rank", "adept_dropout", "ept_subspaces", "ept_subspace_rank"] {
-                if let value = recorded[key] { arguments += ["--" + key.replacingOccurrences(of: "_", with: "-"), value] }
-            }
-            if let a = methodFile.entries["dept.A"] { methodMaxLength = a.shape[0] }
-            method = try MethodOptions.parse(arguments).makeMethod(width: d, maxLength: methodMaxLength, labels: [])
-        } else {
-            method = PromptTuning(promptLength: n, width: d)
-        }
+        let (method, methodMaxLength) = try ExportedMethod.rebuild(methodFile: methodFile, promptLength: n, width: d,
+                                                                   maxLength: maxLength)
         let labels = try task.map { try TaskCatalog.load($0, directory: data.map { URL(fileURLWithPath: $0) }, seed: 42) }
         let inputs = labels?.test ?? texts.map { TaskExample(text: $0, label: 0) }
         let examples = tokenizer.encode(inputs, maxLength: min(maxLength, methodMaxLength))
@@ -95,7 +83,7 @@ struct Predict: ParsableCommand {
                                       padId: tokenizer.padId)
         predictor.setTensor("head.weight", values: headWeight.toArray())
         predictor.setTensor("head.bias", values: headBias.toArray())
-        if let methodFile, offsetMethods.contains(recorded["method"] ?? "") {
+        if let methodFile, ExportedMethod.offsets(methodFile) {
             for name in methodFile.names where !predictor.setTensor(name, values: try methodFile.tensor(name).toArray()) {
                 throw ValidationError("\(methodURL.path): tensor \(name) does not fit the method it describes")
             }

@@ -33,25 +33,14 @@ extension Predict {
         }
         let prompt = Array(table.toArray().prefix(n * d))
 
-        let offsetMethods = ["dept", "adept", "ept"]
-        let method: any PromptMethod
-        var methodMaxLength = maxLength
-        if let name = recorded["method"], offsetMethods.contains(name), let methodFile {
-            var arguments = ["--method", name, "--prompt-length", String(n)]
-            for key in ["dept_rank", "adept_rank", "adept_dropout", "ept_subspaces", "ept_subspace_rank"] {
-                if let value = recorded[key] { arguments += ["--" + key.replacingOccurrences(of: "_", with: "-"), value] }
-            }
-            if let a = methodFile.entries["dept.A"] { methodMaxLength = a.shape[0] }
-            method = try MethodOptions.parse(arguments).makeMethod(width: d, maxLength: methodMaxLength, labels: [])
-        } else {
-            method = PromptTuning(promptLength: n, width: d)
-        }
+        let (method, methodMaxLength) = try ExportedMethod.rebuild(methodFile: methodFile, promptLength: n, width: d,
+                                                                   maxLength: maxLength)
         let length = min(maxLength, methodMaxLength)
         var options = TrainingOptions()
         options.maxLength = length
         let predictor = Seq2SeqPromptTrainer(model: model, method: method, communicator: SingleProcessCommunicator(),
                                              options: options, train: [], padId: tokenizer.padId)
-        if let methodFile, offsetMethods.contains(recorded["method"] ?? "") {
+        if let methodFile, ExportedMethod.offsets(methodFile) {
             for name in methodFile.names where !predictor.setTensor(name, values: try methodFile.tensor(name).toArray()) {
                 throw ValidationErrorText("\(methodURL.path): tensor \(name) does not fit the method it describes")
             }
