@@ -120,7 +120,7 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
             linearForward(out: l.k.pointer, inp: x, weight: w.key, bias: w.keyBias, rows: n, inFeatures: d, outFeatures: d)
             linearForward(out: l.v.pointer, inp: x, weight: w.value, bias: w.valueBias, rows: n, inFeatures: d, outFeatures: d)
             if drop, let mask = l.probsDropMask { fillDropoutMask(mask, probability: \.attention, count: probsMaskCount) }
-            layout.selfAttentionForward(out: a.context.pointer, probs: l.probs.pointer, q: l.q.pointer, k: l.k.pointer,
+            layout.selfAttentionForward(out: a.context.pointer, cache: l.attention, q: l.q.pointer, k: l.k.pointer,
                                         v: l.v.pointer, keyMask: a.keyMask.pointer,
                                         dropoutMask: drop ? l.probsDropMask.map { UnsafePointer($0.pointer) } : nil,
                                         scratch: a.scoresScratch.pointer, heads: config.heads, headDim: config.headDim)
@@ -135,10 +135,10 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
                              inp: l.attentionSum.pointer, weight: w.attentionNorm, bias: w.attentionNormBias,
                              rows: n, cols: d, eps: eps)
             // outputSum = dropout(act(normed · W1ᵀ + b1) · W2ᵀ + b2) + normed
-            linearForward(out: l.preActivation.pointer, inp: a.normed.pointer, weight: w.intermediate,
+            linearForward(out: l.activationSlope.pointer, inp: a.normed.pointer, weight: w.intermediate,
                           bias: w.intermediateBias, rows: n, inFeatures: d, outFeatures: f)
-            activationForward(out: a.activated.pointer, inp: l.preActivation.pointer, count: n * f)
-            linearForward(out: l.outputSum.pointer, inp: a.activated.pointer, weight: w.output, bias: w.outputBias,
+            activationForwardKeepingSlope(out: a.activated, slopeInPlace: l.activationSlope.pointer, count: n * f)
+            linearForward(out: l.outputSum.pointer, inp: a.activated, weight: w.output, bias: w.outputBias,
                           rows: n, inFeatures: f, outFeatures: d)
             if drop, let mask = l.outputDropMask {
                 applyDropout(l.outputSum.pointer, mask: mask, count: n * d, draw: hiddenMaskCount)
@@ -167,39 +167,39 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
         let drop = dropout?.isActive ?? false
         // With dropout off a branch's gradient is its sum's gradient; with it on, a masked copy in dSum.
         func branch(_ gradient: UnsafeMutablePointer<S>, _ mask: Buffer<S>?) -> UnsafePointer<S> {
-            guard drop, let mask else { return UnsafePointer(gradient) }
-            for i in 0..<n * d { a.dSum.pointer[i] = gradient[i] * mask.pointer[i] }
-            return UnsafePointer(a.dSum.pointer)
+            guard drop, let mask, let masked = a.dSum?.pointer else { return UnsafePointer(gradient) }
+            for i in 0..<n * d { masked[i] = gradient[i] * mask.pointer[i] }
+            return UnsafePointer(masked)
         }
         let dy = a.dStream.pointer  // ∂L/∂(current layer output); becomes ∂L/∂(its input)
         layout.gatherRows(dy, from: dLastHidden, width: d)
 
         for (w, l) in zip(layerWeights, a.layers).reversed() {
             // Output LayerNorm → dNormed = ∂L/∂outputSum, which the residual passes to `normed` unchanged.
-            layerNormBackward(dinp: a.dNormed.pointer, dout: dy, inp: l.outputSum.pointer, mean: l.outputMean.pointer,
+            layerNormBackward(dinp: a.dNormed, dout: dy, inp: l.outputSum.pointer, mean: l.outputMean.pointer,
                               rstd: l.outputRstd.pointer, weight: w.outputNorm, rows: n, cols: d, accumulate: false)
-            // Feed-forward branch: dropout, W2, activation, W1 (adding to the residual's share).
-            linearBackward(dinp: a.dActivated.pointer, dout: branch(a.dNormed.pointer, l.outputDropMask),
+            // Feed-forward branch: dropout, W2, activation (∂L/∂activated ⊙ act′, in place), W1 (adding to the
+            // residual's share).
+            linearBackward(dinp: a.dActivated, dout: branch(a.dNormed, l.outputDropMask),
                            weight: w.output, rows: n, inFeatures: f, outFeatures: d, accumulate: false)
-            activationBackward(dinp: a.dPreActivation.pointer, dout: a.dActivated.pointer,
-                               inp: l.preActivation.pointer, count: n * f)
-            linearBackward(dinp: a.dNormed.pointer, dout: a.dPreActivation.pointer, weight: w.intermediate,
+            multiply(a.dActivated, l.activationSlope.pointer, count: n * f)
+            linearBackward(dinp: a.dNormed, dout: a.dActivated, weight: w.intermediate,
                            rows: n, inFeatures: d, outFeatures: f)
             // Attention LayerNorm → dy = ∂L/∂attentionSum, the residual's share of ∂L/∂(layer input).
-            layerNormBackward(dinp: dy, dout: a.dNormed.pointer, inp: l.attentionSum.pointer,
+            layerNormBackward(dinp: dy, dout: a.dNormed, inp: l.attentionSum.pointer,
                               mean: l.attentionMean.pointer, rstd: l.attentionRstd.pointer, weight: w.attentionNorm,
                               rows: n, cols: d, accumulate: false)
             // Attention branch: dropout, Wo, attention, then Q/K/V back into dy.
-            linearBackward(dinp: a.dContext.pointer, dout: branch(dy, l.attentionDropMask), weight: w.attentionOutput,
+            linearBackward(dinp: a.dContext, dout: branch(dy, l.attentionDropMask), weight: w.attentionOutput,
                            rows: n, inFeatures: d, outFeatures: d, accumulate: false)
-            layout.selfAttentionBackward(dq: a.dq.pointer, dk: a.dk.pointer, dv: a.dv.pointer, dout: a.dContext.pointer,
-                                         probs: l.probs.pointer, q: l.q.pointer, k: l.k.pointer, v: l.v.pointer,
-                                         dropoutMask: drop ? l.probsDropMask.map { UnsafePointer($0.pointer) } : nil,
+            layout.selfAttentionBackward(dq: a.dq, dk: a.dk, dv: a.dv, dout: a.dContext,
+                                         cache: l.attention, q: l.q.pointer, k: l.k.pointer, v: l.v.pointer,
+                                         keyMask: a.keyMask.pointer, dropoutMask: drop ? l.probsDropMask.map { UnsafePointer($0.pointer) } : nil,
                                          scratch: a.scoresScratch.pointer, dscores: a.dScores.pointer,
                                          heads: config.heads, headDim: config.headDim)
-            linearBackward(dinp: dy, dout: a.dq.pointer, weight: w.query, rows: n, inFeatures: d, outFeatures: d)
-            linearBackward(dinp: dy, dout: a.dk.pointer, weight: w.key, rows: n, inFeatures: d, outFeatures: d)
-            linearBackward(dinp: dy, dout: a.dv.pointer, weight: w.value, rows: n, inFeatures: d, outFeatures: d)
+            linearBackward(dinp: dy, dout: a.dq, weight: w.query, rows: n, inFeatures: d, outFeatures: d)
+            linearBackward(dinp: dy, dout: a.dk, weight: w.key, rows: n, inFeatures: d, outFeatures: d)
+            linearBackward(dinp: dy, dout: a.dv, weight: w.value, rows: n, inFeatures: d, outFeatures: d)
         }
         // Embeddings: dropout, then LayerNorm back to inputs_embeds (position and type tables are frozen).
         if drop, let mask = a.embeddingDropMask { multiply(dy, mask.pointer, count: n * d) }
@@ -256,21 +256,13 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
         multiply(x, mask.pointer, count: count)
     }
 
-    private func activationForward(out: UnsafeMutablePointer<S>, inp: UnsafePointer<S>, count: Int) {
+    /// out = act(x) and x := act′(x), the slope the backward multiplies by.
+    private func activationForwardKeepingSlope(out: UnsafeMutablePointer<S>, slopeInPlace x: UnsafeMutablePointer<S>,
+                                               count: Int) {
         switch config.activation {
-        case .gelu: geluForward(out: out, inp: inp, count: count, form: .exact)
-        case .geluTanh: geluForward(out: out, inp: inp, count: count, form: .tanh)
-        case .relu: reluForward(out: out, inp: inp, count: count)
-        }
-    }
-
-    /// dinp = dout · act′(inp) (overwrites).
-    private func activationBackward(dinp: UnsafeMutablePointer<S>, dout: UnsafePointer<S>, inp: UnsafePointer<S>,
-                                    count: Int) {
-        switch config.activation {
-        case .gelu: geluBackward(dinp: dinp, dout: dout, inp: inp, count: count, form: .exact, accumulate: false)
-        case .geluTanh: geluBackward(dinp: dinp, dout: dout, inp: inp, count: count, form: .tanh, accumulate: false)
-        case .relu: reluBackward(dinp: dinp, dout: dout, inp: inp, count: count, accumulate: false)
+        case .gelu: geluForwardKeepingSlope(out: out, slopeInPlace: x, count: count, form: .exact)
+        case .geluTanh: geluForwardKeepingSlope(out: out, slopeInPlace: x, count: count, form: .tanh)
+        case .relu: reluForwardKeepingSlope(out: out, slopeInPlace: x, count: count)
         }
     }
 }

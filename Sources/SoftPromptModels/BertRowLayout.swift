@@ -53,34 +53,45 @@ struct BertRowLayout {
     }
 }
 
+/// What the attention forward leaves for its backward.
+enum AttentionCache<S: KernelScalar> {
+    /// The probabilities: (B,H,T,T) padded, Σ_b (H,L_b,L_b) packed. Needed with attention dropout.
+    case probabilities(UnsafeMutablePointer<S>)
+    /// Each query row's softmax (max, 1/Σ exp): (B,H,T,2) padded, Σ_b (H,L_b,2) packed; the backward
+    /// recomputes the probabilities from q, k and these (`attentionBackwardRecomputing`).
+    case statistics(UnsafeMutablePointer<S>)
+
+    /// The cache of the sequence whose first row is `row` (of N) and first probability `probability`.
+    func offset(row: Int, probability: Int, heads: Int) -> AttentionCache<S> {
+        switch self {
+        case let .probabilities(p): return .probabilities(p + probability)
+        case let .statistics(p): return .statistics(p + row * heads * 2)
+        }
+    }
+}
+
 extension BertRowLayout {
     /// Self-attention of every sequence over its own rows. q, k, v, out (N,H·Dh) with row stride H·Dh;
-    /// probs and dropoutMask laid out as this layout says; keyMask (B,T) additive, read by the padded layout only.
+    /// the cache and dropoutMask laid out as this layout says (dropout needs the probabilities cached);
+    /// keyMask (B,T) additive, read by the padded layout only; scratch (T,T).
     @_specialize(where S == Float)
-    func selfAttentionForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, probs: UnsafeMutablePointer<S>,
+    func selfAttentionForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, cache: AttentionCache<S>,
                                                q: UnsafePointer<S>, k: UnsafePointer<S>, v: UnsafePointer<S>,
                                                keyMask: UnsafePointer<S>, dropoutMask: UnsafePointer<S>?,
                                                scratch: UnsafeMutablePointer<S>, heads: Int, headDim: Int) {
-        let width = heads * headDim, scale = 1 / Double(headDim).squareRoot()
-        guard packed else {
-            let shape = AttentionShape(batch: batch, heads: heads, queryLength: length, keyLength: length,
-                                       headDim: headDim, scale: scale)
-            attentionForward(out: out, probs: probs, q: q, qStride: width, k: k, kStride: width, v: v, vStride: width,
-                             keyMask: keyMask, positionBias: nil, dropoutMask: dropoutMask, scratch: scratch, shape: shape)
-            return
-        }
-        // One batch-1 call per sequence: its rows are contiguous and all real, so no mask is needed.
-        var row = 0, p = 0
-        for b in 0..<batch {
-            let t = rowCount(b)
-            if t == 0 { continue }
-            let shape = AttentionShape(batch: 1, heads: heads, queryLength: t, keyLength: t, headDim: headDim, scale: scale)
-            attentionForward(out: out + row * width, probs: probs + p, q: q + row * width, qStride: width,
-                             k: k + row * width, kStride: width, v: v + row * width, vStride: width,
-                             keyMask: nil, positionBias: nil, dropoutMask: dropoutMask.map { $0 + p },
-                             scratch: scratch, shape: shape)
-            row += t
-            p += heads * t * t
+        forEachSequence(heads: heads, headDim: headDim) { row, probability, shape, masked in
+            let o = row * heads * headDim
+            switch cache.offset(row: row, probability: probability, heads: heads) {
+            case let .probabilities(p):
+                attentionForward(out: out + o, probs: p, q: q + o, qStride: shape.width, k: k + o, kStride: shape.width,
+                                 v: v + o, vStride: shape.width, keyMask: masked ? keyMask : nil, positionBias: nil,
+                                 dropoutMask: dropoutMask.map { $0 + probability }, scratch: scratch, shape: shape)
+            case let .statistics(statistics):
+                precondition(dropoutMask == nil, "attention dropout needs the probabilities cached")
+                attentionForwardKeepingStatistics(out: out + o, statistics: statistics, q: q + o, qStride: shape.width,
+                                                  k: k + o, kStride: shape.width, v: v + o, vStride: shape.width,
+                                                  keyMask: masked ? keyMask : nil, scratch: scratch, shape: shape)
+            }
         }
     }
 
@@ -89,31 +100,46 @@ extension BertRowLayout {
     @_specialize(where S == Float)
     func selfAttentionBackward<S: KernelScalar>(dq: UnsafeMutablePointer<S>, dk: UnsafeMutablePointer<S>,
                                                 dv: UnsafeMutablePointer<S>, dout: UnsafePointer<S>,
-                                                probs: UnsafePointer<S>, q: UnsafePointer<S>, k: UnsafePointer<S>,
-                                                v: UnsafePointer<S>, dropoutMask: UnsafePointer<S>?,
-                                                scratch: UnsafeMutablePointer<S>, dscores: UnsafeMutablePointer<S>,
-                                                heads: Int, headDim: Int) {
-        let width = heads * headDim, scale = 1 / Double(headDim).squareRoot()
-        guard packed else {
-            let shape = AttentionShape(batch: batch, heads: heads, queryLength: length, keyLength: length,
-                                       headDim: headDim, scale: scale)
-            attentionBackward(dq: dq, dk: dk, dv: dv, dout: dout, probs: probs, q: q, qStride: width, k: k,
-                              kStride: width, v: v, vStride: width, dropoutMask: dropoutMask, scratch: scratch,
-                              dscores: dscores, shape: shape, accumulate: false)
-            return
+                                                cache: AttentionCache<S>, q: UnsafePointer<S>, k: UnsafePointer<S>,
+                                                v: UnsafePointer<S>, keyMask: UnsafePointer<S>,
+                                                dropoutMask: UnsafePointer<S>?, scratch: UnsafeMutablePointer<S>,
+                                                dscores: UnsafeMutablePointer<S>, heads: Int, headDim: Int) {
+        forEachSequence(heads: heads, headDim: headDim) { row, probability, shape, masked in
+            let o = row * heads * headDim
+            switch cache.offset(row: row, probability: probability, heads: heads) {
+            case let .probabilities(p):
+                attentionBackward(dq: dq + o, dk: dk + o, dv: dv + o, dout: dout + o, probs: p,
+                                  q: q + o, qStride: shape.width, k: k + o, kStride: shape.width, v: v + o,
+                                  vStride: shape.width, dropoutMask: dropoutMask.map { $0 + probability },
+                                  scratch: scratch, dscores: dscores, shape: shape, accumulate: false)
+            case let .statistics(statistics):
+                attentionBackwardRecomputing(dq: dq + o, dk: dk + o, dv: dv + o, dout: dout + o,
+                                             statistics: statistics, q: q + o, qStride: shape.width, k: k + o,
+                                             kStride: shape.width, v: v + o, vStride: shape.width,
+                                             keyMask: masked ? keyMask : nil, scratch: scratch, dscores: dscores,
+                                             shape: shape, accumulate: false)
+            }
         }
-        var row = 0, p = 0
+    }
+
+    /// Calls body once for the whole padded batch (masked: true), or once per non-empty packed sequence (its
+    /// rows are contiguous and all real, so no mask), with its first row, first probability and shape.
+    @inline(__always)
+    private func forEachSequence(heads: Int, headDim: Int,
+                                 _ body: (_ row: Int, _ probability: Int, AttentionShape, _ masked: Bool) -> Void) {
+        let scale = 1 / Double(headDim).squareRoot()
+        guard packed else {
+            return body(0, 0, AttentionShape(batch: batch, heads: heads, queryLength: length, keyLength: length,
+                                             headDim: headDim, scale: scale), true)
+        }
+        var row = 0, probability = 0
         for b in 0..<batch {
             let t = rowCount(b)
             if t == 0 { continue }
-            let shape = AttentionShape(batch: 1, heads: heads, queryLength: t, keyLength: t, headDim: headDim, scale: scale)
-            let o = row * width
-            attentionBackward(dq: dq + o, dk: dk + o, dv: dv + o, dout: dout + o, probs: probs + p,
-                              q: q + o, qStride: width, k: k + o, kStride: width, v: v + o, vStride: width,
-                              dropoutMask: dropoutMask.map { $0 + p }, scratch: scratch, dscores: dscores,
-                              shape: shape, accumulate: false)
+            body(row, probability, AttentionShape(batch: 1, heads: heads, queryLength: t, keyLength: t,
+                                                  headDim: headDim, scale: scale), false)
             row += t
-            p += heads * t * t
+            probability += heads * t * t
         }
     }
 

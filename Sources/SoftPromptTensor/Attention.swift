@@ -99,41 +99,67 @@ public func attentionBackward<S: KernelScalar>(dq: UnsafeMutablePointer<S>, dk: 
                                                dscores: UnsafeMutablePointer<S>, shape: AttentionShape,
                                                accumulate: Bool = true) {
     precondition(dropoutMask == nil || scratch != nil, "attention dropout needs a (Tq,Tk) scratch buffer")
-    let (tq, tk, dh, width) = (shape.queryLength, shape.keyLength, shape.headDim, shape.width)
-    let scale = S(shape.scale)
+    let (tq, tk) = (shape.queryLength, shape.keyLength)
     let beta: S = accumulate ? 1 : 0
     for b in 0..<shape.batch {
         for h in 0..<shape.heads {
             let p = probs + (b * shape.heads + h) * tq * tk
-            let qh = q + b * tq * qStride + h * dh, dqh = dq + b * tq * qStride + h * dh
-            let kh = k + b * tk * kStride + h * dh, dkh = dk + b * tk * kStride + h * dh
-            let vh = v + b * tk * vStride + h * dh, dvh = dv + b * tk * vStride + h * dh
-            let douth = dout + b * tq * width + h * dh
-            // dweights (Tq,Tk) = dout_h · v_hᵀ;  dv_h += weightsᵀ · dout_h, weights = probs ⊙ dropout
-            gemm(transposeB: true, m: tq, n: tk, k: dh, a: douth, lda: width, b: vh, ldb: vStride,
-                 c: dscores, ldc: tk)
-            var weights = p
-            if let dropoutMask, let scratch {
-                let m = dropoutMask + (b * shape.heads + h) * tq * tk
-                for i in 0..<tq * tk {
-                    scratch[i] = p[i] * m[i]
-                    dscores[i] *= m[i]  // now dprobs
-                }
-                weights = UnsafePointer(scratch)
-            }
-            gemm(transposeA: true, m: tk, n: dh, k: tq, a: weights, lda: tk, b: douth, ldb: width,
-                 beta: beta, c: dvh, ldc: vStride)
-            // softmax backward in place: dscores = probs · (dprobs − Σ dprobs·probs); masked entries have probs 0
-            for i in 0..<tq {
-                let pr = p + i * tk, ds = dscores + i * tk
-                let dot = rowDot(UnsafePointer(ds), pr, tk)
-                for j in 0..<tk { ds[j] = pr[j] * (ds[j] - dot) }
-            }
-            // dq_h += scale · dscores · k_h;  dk_h += scale · dscoresᵀ · q_h
-            gemm(m: tq, n: dh, k: tk, alpha: scale, a: dscores, lda: tk, b: kh, ldb: kStride,
-                 beta: beta, c: dqh, ldc: qStride)
-            gemm(transposeA: true, m: tk, n: dh, k: tq, alpha: scale, a: dscores, lda: tk, b: qh, ldb: qStride,
-                 beta: beta, c: dkh, ldc: kStride)
+            let o = AttentionHeadOffsets(b: b, h: h, shape: shape, qStride: qStride, kStride: kStride, vStride: vStride)
+            attentionHeadBackward(dq: dq + o.q, dk: dk + o.k, dv: dv + o.v, dout: dout + o.out, probs: p,
+                                  q: q + o.q, qStride: qStride, k: k + o.k, kStride: kStride, v: v + o.v, vStride: vStride,
+                                  dropoutMask: dropoutMask.map { $0 + (b * shape.heads + h) * tq * tk },
+                                  scratch: scratch, dscores: dscores, shape: shape, beta: beta)
         }
     }
+}
+
+/// Where head h of sequence b starts in q, k, v (with their row strides) and in out/dout (B,Tq,H·Dh).
+@usableFromInline
+struct AttentionHeadOffsets {
+    @usableFromInline let q, k, v, out: Int
+    @inlinable
+    init(b: Int, h: Int, shape: AttentionShape, qStride: Int, kStride: Int, vStride: Int) {
+        let dh = shape.headDim
+        q = b * shape.queryLength * qStride + h * dh
+        k = b * shape.keyLength * kStride + h * dh
+        v = b * shape.keyLength * vStride + h * dh
+        out = b * shape.queryLength * shape.width + h * dh
+    }
+}
+
+/// One head of `attentionBackward`: dq_h, dk_h, dv_h (= or += by beta) from dout_h and its probabilities p (Tq,Tk).
+@inlinable @inline(__always)
+func attentionHeadBackward<S: KernelScalar>(dq dqh: UnsafeMutablePointer<S>, dk dkh: UnsafeMutablePointer<S>,
+                                            dv dvh: UnsafeMutablePointer<S>, dout douth: UnsafePointer<S>,
+                                            probs p: UnsafePointer<S>,
+                                            q qh: UnsafePointer<S>, qStride: Int, k kh: UnsafePointer<S>, kStride: Int,
+                                            v vh: UnsafePointer<S>, vStride: Int, dropoutMask m: UnsafePointer<S>?,
+                                            scratch: UnsafeMutablePointer<S>?, dscores: UnsafeMutablePointer<S>,
+                                            shape: AttentionShape, beta: S) {
+    let (tq, tk, dh, width) = (shape.queryLength, shape.keyLength, shape.headDim, shape.width)
+    let scale = S(shape.scale)
+    // dweights (Tq,Tk) = dout_h · v_hᵀ;  dv_h += weightsᵀ · dout_h, weights = probs ⊙ dropout
+    gemm(transposeB: true, m: tq, n: tk, k: dh, a: douth, lda: width, b: vh, ldb: vStride,
+         c: dscores, ldc: tk)
+    var weights = p
+    if let m, let scratch {
+        for i in 0..<tq * tk {
+            scratch[i] = p[i] * m[i]
+            dscores[i] *= m[i]  // now dprobs
+        }
+        weights = UnsafePointer(scratch)
+    }
+    gemm(transposeA: true, m: tk, n: dh, k: tq, a: weights, lda: tk, b: douth, ldb: width,
+         beta: beta, c: dvh, ldc: vStride)
+    // softmax backward in place: dscores = probs · (dprobs − Σ dprobs·probs); masked entries have probs 0
+    for i in 0..<tq {
+        let pr = p + i * tk, ds = dscores + i * tk
+        let dot = rowDot(UnsafePointer(ds), pr, tk)
+        for j in 0..<tk { ds[j] = pr[j] * (ds[j] - dot) }
+    }
+    // dq_h += scale · dscores · k_h;  dk_h += scale · dscoresᵀ · q_h
+    gemm(m: tq, n: dh, k: tk, alpha: scale, a: dscores, lda: tk, b: kh, ldb: kStride,
+         beta: beta, c: dqh, ldc: qStride)
+    gemm(transposeA: true, m: tk, n: dh, k: tq, alpha: scale, a: dscores, lda: tk, b: qh, ldb: qStride,
+         beta: beta, c: dkh, ldc: kStride)
 }

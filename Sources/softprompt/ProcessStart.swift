@@ -1,3 +1,4 @@
+import CBLAS
 import Foundation
 import SoftPromptLauncher
 import SoftPromptTensor
@@ -31,8 +32,11 @@ enum ProcessStart {
     }
 
     /// One BLAS thread per process: ranks are the parallelism. Subnormals flushed (see FloatingPointEnvironment).
+    /// Standard output line-buffered, so progress lines reach a log file or a pipe as they are printed rather
+    /// than when a 4 KiB buffer fills (or at exit).
     static func configure() {
         BLAS.useOneThread()
         FloatingPointEnvironment.flushSubnormalsToZero()
+        softprompt_line_buffer_stdout()
     }
 }

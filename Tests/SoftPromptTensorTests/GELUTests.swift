@@ -37,4 +37,24 @@ import Testing
             backward: { dout, x, dx in geluBackward(dinp: dx, dout: dout, inp: x, count: count, form: form) })
         #expect(error < gradientTolerance)
     }
+
+    /// The forward that keeps the slope for the backward gives the same activation, and a slope equal to
+    /// GELU′ as the backward computes it, in both precisions.
+    @Test(arguments: GELUForm.allCases)
+    func forwardKeepingSlopeGivesTheActivationAndItsDerivative(form: GELUForm) {
+        var out = [Float](repeating: 0, count: count), expected = out
+        var slope = input.floats
+        geluForwardKeepingSlope(out: &out, slopeInPlace: &slope, count: count, form: form)
+        geluForward(out: &expected, inp: input.floats, count: count, form: form)
+        #expect(relativeError(out.doubles, expected.doubles) < 1e-6)
+        var derivative = [Float](repeating: 0, count: count)
+        geluBackward(dinp: &derivative, dout: [Float](repeating: 1, count: count), inp: input.floats, count: count,
+                     form: form, accumulate: false)
+        #expect(relativeError(slope.doubles, derivative.doubles) < 1e-6)
+
+        var outDouble = [Double](repeating: 0, count: count), slopeDouble = input
+        geluForwardKeepingSlope(out: &outDouble, slopeInPlace: &slopeDouble, count: count, form: form)
+        #expect(outDouble == input.map { gelu($0, form) })
+        #expect(slopeDouble == input.map { geluDerivative($0, form) })
+    }
 }

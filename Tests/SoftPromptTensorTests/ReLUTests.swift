@@ -23,4 +23,12 @@ import Testing
             backward: { dout, x, dx in reluBackward(dinp: dx, dout: dout, inp: x, count: input.count) })
         #expect(error < gradientTolerance)
     }
+
+    @Test func forwardKeepingSlopeGivesTheActivationAndAZeroOrOneSlope() {
+        var out = [Float](repeating: 7, count: 4)
+        var x: [Float] = [-1, 0, 0.5, 3]
+        reluForwardKeepingSlope(out: &out, slopeInPlace: &x, count: 4)
+        #expect(out == [0, 0, 0.5, 3])
+        #expect(x == [0, 0, 1, 1])  // the derivative at 0 is 0, as in reluBackward
+    }
 }
