@@ -19,16 +19,12 @@ public func attentionForwardKeepingStatistics<S: KernelScalar>(out: UnsafeMutabl
                                                                shape: AttentionShape) {
     precondition(!shape.causal, "recomputed attention has no causal mask")
     let (tq, tk, dh, width) = (shape.queryLength, shape.keyLength, shape.headDim, shape.width)
-    for b in 0..<shape.batch {
-        for h in 0..<shape.heads {
-            let o = AttentionHeadOffsets(b: b, h: h, shape: shape, qStride: qStride, kStride: kStride, vStride: vStride)
-            let rows = statistics + (b * shape.heads + h) * tq * 2
-            attentionScores(p, q: q + o.q, qStride: qStride, k: k + o.k, kStride: kStride,
-                            keyMask: keyMask.map { $0 + b * tk }, shape: shape)
-            for i in 0..<tq { softmaxRowKeepingStatistics(p + i * tk, tk, statistics: rows + 2 * i) }
-            // out_h (Tq,Dh) = probs · v_h
-            gemm(m: tq, n: dh, k: tk, a: p, lda: tk, b: v + o.v, ldb: vStride, c: out + o.out, ldc: width)
-        }
+    forEachHeadsScores(p, q: q, qStride: qStride, k: k, kStride: kStride, vStride: vStride, keyMask: keyMask,
+                       shape: shape) { o, head in
+        let rows = statistics + head * tq * 2
+        for i in 0..<tq { softmaxRowKeepingStatistics(p + i * tk, tk, statistics: rows + 2 * i) }
+        // out_h (Tq,Dh) = probs · v_h
+        gemm(m: tq, n: dh, k: tk, a: p, lda: tk, b: v + o.v, ldb: vStride, c: out + o.out, ldc: width)
     }
 }
 
@@ -47,32 +43,36 @@ public func attentionBackwardRecomputing<S: KernelScalar>(dq: UnsafeMutablePoint
                                                           accumulate: Bool = true) {
     let (tq, tk) = (shape.queryLength, shape.keyLength)
     let beta: S = accumulate ? 1 : 0
-    for b in 0..<shape.batch {
-        for h in 0..<shape.heads {
-            let o = AttentionHeadOffsets(b: b, h: h, shape: shape, qStride: qStride, kStride: kStride, vStride: vStride)
-            let rows = statistics + (b * shape.heads + h) * tq * 2
-            attentionScores(p, q: q + o.q, qStride: qStride, k: k + o.k, kStride: kStride,
-                            keyMask: keyMask.map { $0 + b * tk }, shape: shape)
-            for i in 0..<tq { softmaxRowRebuilt(p + i * tk, tk, statistics: rows + 2 * i) }
-            attentionHeadBackward(dq: dq + o.q, dk: dk + o.k, dv: dv + o.v, dout: dout + o.out, probs: p,
-                                  q: q + o.q, qStride: qStride, k: k + o.k, kStride: kStride, v: v + o.v, vStride: vStride,
-                                  dropoutMask: nil, scratch: nil, dscores: dscores, shape: shape, beta: beta)
-        }
+    forEachHeadsScores(p, q: q, qStride: qStride, k: k, kStride: kStride, vStride: vStride, keyMask: keyMask,
+                       shape: shape) { o, head in
+        let rows = statistics + head * tq * 2
+        for i in 0..<tq { softmaxRowRebuilt(p + i * tk, tk, statistics: rows + 2 * i) }
+        attentionHeadBackward(dq: dq + o.q, dk: dk + o.k, dv: dv + o.v, dout: dout + o.out, probs: p,
+                              q: q + o.q, qStride: qStride, k: k + o.k, kStride: kStride, v: v + o.v, vStride: vStride,
+                              dropoutMask: nil, scratch: nil, dscores: dscores, shape: shape, beta: beta)
     }
 }
 
-/// scores (Tq,Tk) = scale · q_h · k_hᵀ + keyMask (Tk, broadcast over queries): the same operations in the
-/// forward and in the recomputation, so both see the same bits.
+/// For each head (b,h), in order: scores (Tq,Tk) = scale · q_h · k_hᵀ + keyMask_b (broadcast over queries),
+/// then body(offsets of the head, its index b·H + h). The forward and the recomputation both come through
+/// here, so they see the same bits.
 @inlinable @inline(__always)
-func attentionScores<S: KernelScalar>(_ scores: UnsafeMutablePointer<S>, q: UnsafePointer<S>, qStride: Int,
-                                      k: UnsafePointer<S>, kStride: Int, keyMask: UnsafePointer<S>?,
-                                      shape: AttentionShape) {
+func forEachHeadsScores<S: KernelScalar>(_ scores: UnsafeMutablePointer<S>, q: UnsafePointer<S>, qStride: Int,
+                                         k: UnsafePointer<S>, kStride: Int, vStride: Int, keyMask: UnsafePointer<S>?,
+                                         shape: AttentionShape, _ body: (AttentionHeadOffsets, Int) -> Void) {
     let (tq, tk) = (shape.queryLength, shape.keyLength)
-    gemm(transposeB: true, m: tq, n: tk, k: shape.headDim, alpha: S(shape.scale),
-         a: q, lda: qStride, b: k, ldb: kStride, c: scores, ldc: tk)
-    guard let keyMask else { return }
-    for i in 0..<tq {
-        let row = scores + i * tk
-        for j in 0..<tk { row[j] += keyMask[j] }
+    for b in 0..<shape.batch {
+        for h in 0..<shape.heads {
+            let o = AttentionHeadOffsets(b: b, h: h, shape: shape, qStride: qStride, kStride: kStride, vStride: vStride)
+            gemm(transposeB: true, m: tq, n: tk, k: shape.headDim, alpha: S(shape.scale),
+                 a: q + o.q, lda: qStride, b: k + o.k, ldb: kStride, c: scores, ldc: tk)
+            if let mask = keyMask.map({ $0 + b * tk }) {
+                for i in 0..<tq {
+                    let row = scores + i * tk
+                    for j in 0..<tk { row[j] += mask[j] }
+                }
+            }
+            body(o, b * shape.heads + h)
+        }
     }
 }
