@@ -8,7 +8,7 @@ import Foundation
 /// (WhitespaceSplit, Metaspace) → Unigram Viterbi per word → truncation (LongestFirst, when `maxLength` is
 /// given, counting the special tokens) → TemplateProcessing (`$A </s>`, `$A </s> $B </s>`). The file's
 /// `truncation` and `padding` are ignored: callers choose the length and pad.
-public struct UnigramTokenizer: Sendable {
+public struct UnigramTokenizer: Sendable, SequenceTokenizer {
     public let model: UnigramModel
     /// nil when the file has `"normalizer": null`.
     public let normalizer: UnigramNormalizer?
@@ -83,8 +83,7 @@ public struct UnigramTokenizer: Sendable {
     /// The token of an id as HF names it: the piece, or the added token's content (normalized, for an added
     /// token matched in the normalized text).
     public func token(of id: Int32) -> String? {
-        guard id >= 0, Int(id) < tokenStrings.count else { return nil }
-        return tokenStrings[Int(id)]
+        tokenString(of: id)
     }
 
     // MARK: Encoding
@@ -94,26 +93,7 @@ public struct UnigramTokenizer: Sendable {
     /// `maxLength` below the number of special tokens leaves only them; HF would not truncate at all). Tokens
     /// are HF's: the vocabulary piece, or for a run of unknown characters the run's text.
     public func encode(_ text: String, pair: String? = nil, maxLength: Int? = nil) -> TokenizedText {
-        var first = encodeSequenceWithTokens(text)
-        var second = pair.map { encodeSequenceWithTokens($0) }
-        if let maxLength {
-            let added = postProcessor?.addedTokenCount(isPair: second != nil) ?? 0
-            let kept = Truncation.longestFirst(first: first.ids.count, second: second?.ids.count,
-                                               maxLength: maxLength - added)
-            first.ids.removeLast(first.ids.count - kept.first)
-            first.tokens.removeLast(first.tokens.count - kept.first)
-            if let keptSecond = kept.second, var truncated = second {
-                truncated.ids.removeLast(truncated.ids.count - keptSecond)
-                truncated.tokens.removeLast(truncated.tokens.count - keptSecond)
-                second = truncated
-            }
-        }
-        if let postProcessor {
-            return postProcessor.apply(a: first, b: second)
-        }
-        return TokenizedText(ids: first.ids + (second?.ids ?? []), tokens: first.tokens + (second?.tokens ?? []),
-                             typeIds: [Int32](repeating: 0, count: first.ids.count)
-                                 + [Int32](repeating: 1, count: second?.ids.count ?? 0))
+        encodeWithSpecialTokens(text, pair: pair, maxLength: maxLength)
     }
 
     /// The model ids of one text, without special tokens and without truncation.
@@ -122,12 +102,9 @@ public struct UnigramTokenizer: Sendable {
         return pipeline.encode(text, namedTokens: &named, recordsNames: false, scratch: UnigramPipeline.Scratch())
     }
 
-    private func encodeSequenceWithTokens(_ text: String) -> (ids: [Int32], tokens: [String]) {
-        var named: [(index: Int, text: String)] = []
-        let ids = pipeline.encode(text, namedTokens: &named, recordsNames: true, scratch: UnigramPipeline.Scratch())
-        var tokens = ids.map { token(of: $0) ?? "" }
-        for (index, text) in named { tokens[index] = text }
-        return (ids, tokens)
+    /// For `encode`: records the tokens' names, which `encodeSequence(_:)` has no use for.
+    func encodeSequence(_ text: String, namedTokens: inout [(index: Int, text: String)]) -> [Int32] {
+        pipeline.encode(text, namedTokens: &namedTokens, recordsNames: true, scratch: UnigramPipeline.Scratch())
     }
 
     // MARK: Decoding
