@@ -11,8 +11,8 @@ final class BertActivations<S: KernelScalar> {
     let batch: Int, length: Int  // capacities
     struct Layer {
         let q, k, v: Buffer<S>                 // (N,d)
-        /// The attention probabilities when dropout is on; otherwise each softmax row's (max, 1/Σ exp), from
-        /// which the backward recomputes them (saving H·T² − 2·H·T scalars per sequence; see AttentionCache).
+        /// The attention probabilities (with dropout, or when asked to keep them); otherwise each softmax row's
+        /// (max, 1/Σ exp), from which the backward recomputes them (H·T² − 2·H·T fewer scalars per sequence).
         let attention: AttentionCache<S>
         let attentionStorage: Buffer<S>        // (B,H,T,T) or (B,H,T,2), behind `attention`
         let attentionSum: Buffer<S>            // (N,d) input of the attention LayerNorm
@@ -48,15 +48,20 @@ final class BertActivations<S: KernelScalar> {
     var dk: UnsafeMutablePointer<S> { wide.pointer + rowCapacity * width }
     var dv: UnsafeMutablePointer<S> { wide.pointer + 2 * rowCapacity * width }
 
-    init(config c: BertConfig, batch: Int, length: Int, dropout: Bool) {
+    /// Whether `attention` holds the probabilities (always with dropout) rather than softmax statistics.
+    let keepsProbabilities: Bool
+
+    init(config c: BertConfig, batch: Int, length: Int, dropout: Bool, keepsProbabilities: Bool) {
+        precondition(keepsProbabilities || !dropout, "attention dropout needs the probabilities cached")
+        self.keepsProbabilities = keepsProbabilities
         let rows = batch * length
         self.batch = batch
         self.length = length
         let nd = rows * c.hiddenSize, nf = rows * c.intermediateSize
         layers = (0..<c.layers).map { _ in
-            let storage = Buffer<S>(batch * c.heads * length * (dropout ? length : 2))
+            let storage = Buffer<S>(batch * c.heads * length * (keepsProbabilities ? length : 2))
             return Layer(q: Buffer(nd), k: Buffer(nd), v: Buffer(nd),
-                  attention: dropout ? .probabilities(storage.pointer) : .statistics(storage.pointer),
+                  attention: keepsProbabilities ? .probabilities(storage.pointer) : .statistics(storage.pointer),
                   attentionStorage: storage,
                   attentionSum: Buffer(nd), attentionMean: Buffer(rows), attentionRstd: Buffer(rows),
                   activationSlope: Buffer(nf), outputSum: Buffer(nd), outputMean: Buffer(rows), outputRstd: Buffer(rows),

@@ -63,6 +63,9 @@ struct Bench: ParsableCommand {
     @Option(help: "T5: decoder tokens per sequence (a verbaliser-sized target, `</s>` included).")
     var target = 8
 
+    @Flag(help: "BERT: cache the attention probabilities instead of recomputing them in the backward (as `train --keep-attention-probabilities`).")
+    var keepAttentionProbabilities = false
+
     @Flag(help: "Only measure one-thread sgemm GFLOP/s.")
     var sgemm = false
 
@@ -130,6 +133,7 @@ struct Bench: ParsableCommand {
         BLAS.setThreads(threads)
         let directory = try ModelDirectory(try ModelLocator.resolve(model))
         let encoder = try BertModel(directory: directory)
+        encoder.keepsAttentionProbabilities = keepAttentionProbabilities
         let c = encoder.config
         let low = min(1000, c.vocabularySize / 2)  // past the special and unused rows of a BERT vocabulary
         let examples: [EncodedExample]
@@ -189,7 +193,7 @@ struct Bench: ParsableCommand {
         }
         let inputs = data == nil ? "synthetic \(batch)×\(seq) tokens" : "\(task) training batches of \(batch), dynamic padding to ≤ \(seq)"
         var object: [String: Any] = [
-            "benchmark": "training_step", "batch": batch, "seq": seq, "inputs": inputs, "repeats": repeats,
+            "benchmark": "training_step", "attention_cache": attentionCache, "batch": batch, "seq": seq, "inputs": inputs, "repeats": repeats,
             "max_rss_mb": ProcessClock.maxResidentMegabytes(), "sgemm_gflops": sgemmGFLOPS,
         ]
         if results.count == 1 { object.merge(results[0]) { a, _ in a } } else { object["methods"] = results }
@@ -223,7 +227,7 @@ struct Bench: ParsableCommand {
         else { throw ValidationError("bench under mpirun -np \(ranks) failed (status \(process.terminationStatus)):\n\(output)") }
         let scaling = manyRate / one.tokensPerSecond
         try report([
-            "benchmark": "training_step_scaling", "method": method, "batch_per_rank": batch, "seq": seq, "prompt": prompt,
+            "benchmark": "training_step_scaling", "attention_cache": attentionCache, "method": method, "batch_per_rank": batch, "seq": seq, "prompt": prompt,
             "ranks": ranks, "one_rank_step_seconds_median": one.median, "one_rank_tokens_per_second": one.tokensPerSecond,
             "ranks_step_seconds_median": manyStep, "ranks_tokens_per_second": manyRate, "scaling": scaling,
             "one_rank_max_rss_mb": ProcessClock.maxResidentMegabytes(), "rank_max_rss_mb": many["max_rss_mb"] ?? NSNull(),
@@ -250,6 +254,7 @@ struct Bench: ParsableCommand {
     {
         BLAS.setThreads(threads)
         let encoder = try BertModel(directory: ModelDirectory(try ModelLocator.resolve(model)))
+        encoder.keepsAttentionProbabilities = keepAttentionProbabilities
         let c = encoder.config
         let low = min(1000, c.vocabularySize / 2)
         var random = RandomStream(seed: 1)
@@ -285,10 +290,14 @@ struct Bench: ParsableCommand {
         return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
     }
 
+    /// What the BERT encoder keeps of its attention for the backward, as the JSON reports it.
+    private var attentionCache: String { keepAttentionProbabilities ? "probabilities" : "softmax statistics (recomputed)" }
+
     private func benchStep(sgemmGFLOPS: Double) throws {
         BLAS.setThreads(threads)
         let directory = try ModelDirectory(try ModelLocator.resolve(model))
         let encoder = try BertModel(directory: directory)
+        encoder.keepsAttentionProbabilities = keepAttentionProbabilities
         let c = encoder.config
         let length = prompt + seq
         let input = PromptedBatch<Float>(batch: batch, promptLength: prompt, textLength: seq, width: c.hiddenSize)
@@ -332,7 +341,7 @@ struct Bench: ParsableCommand {
         let gflops = flopsPerToken * tokens / median / 1e9
         let rssMB = ProcessClock.maxResidentMegabytes()
         try report([
-            "benchmark": "prompt_tuning_step", "model": directory.url.path, "batch": batch, "seq": seq,
+            "benchmark": "prompt_tuning_step", "attention_cache": attentionCache, "model": directory.url.path, "batch": batch, "seq": seq,
             "prompt": prompt, "threads": threads, "blas_core": BLAS.coreName, "repeats": repeats,
             "step_seconds_min": best, "step_seconds_median": median, "tokens_per_second": tokens / median,
             "gflops": gflops, "sgemm_gflops": sgemmGFLOPS, "mfu": gflops / sgemmGFLOPS,

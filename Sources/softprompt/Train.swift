@@ -71,6 +71,9 @@ struct Train: ParsableCommand {
     @Flag(help: "Dropout inside the frozen backbone, at its config.json rates (off by default; BERT only: the T5 backbone runs without dropout).")
     var backboneDropout = false
 
+    @Flag(help: "BERT: cache the attention probabilities for the backward instead of recomputing them from two softmax statistics per row (about 5 % faster at 148 tokens, B·H·T² more floats per layer: 34 MB at 32 × 148).")
+    var keepAttentionProbabilities = false
+
     @Option(help: ArgumentHelp("T5 models: how answers are read at evaluation — rank (score each verbaliser's summed token log-probability, pick the best) or greedy (greedy decoding, exact match with a verbaliser; anything else counts as wrong). STS-B is always decoded greedily and read as a number (0 when it is none).", valueName: "rank|greedy"))
     var t5Eval = "rank"
 
@@ -116,6 +119,7 @@ struct Train: ParsableCommand {
             throw ValidationError("--prompt-length \(methodOptions.promptLength) + --max-length \(maxLength) exceeds the model's "
                                   + "\(encoder.config.maxPositions) positions (max_position_embeddings in config.json)")
         }
+        encoder.keepsAttentionProbabilities = keepAttentionProbabilities
         if backboneDropout {
             encoder.dropout = BackboneDropout(config: encoder.config, random: RandomStream(seed: seed).split("dropout", communicator.rank))
         }
@@ -192,7 +196,7 @@ struct Train: ParsableCommand {
             "model": directory.url.path, "backbone": backbone.rawValue, "task": task.name, "data": data ?? NSNull(),
             "batch_size": batchSize, "micro_batch_size": options.microBatchSize, "steps": steps, "lr": lr,
             "head_lr": headLr, "weight_decay": weightDecay, "warmup": warmup, "eval_every": evalEvery,
-            "max_length": maxLength, "seed": seed, "backbone_dropout": backboneDropout, "split_rule": split,
+            "max_length": maxLength, "seed": seed, "backbone_dropout": backboneDropout, "keep_attention_probabilities": keepAttentionProbabilities, "split_rule": split,
             "world_size": ranks, "train_examples": counts.train, "validation_examples": counts.validation,
             "test_examples": counts.test, "split": task.split,
         ]

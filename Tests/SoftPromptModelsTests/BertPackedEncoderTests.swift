@@ -58,6 +58,32 @@ import Testing
         #expect(Self.paddingPositions(masked.gradient, width: d).allSatisfy { $0 == 0 })
     }
 
+    /// Recomputing the attention probabilities from the forward's softmax statistics (the default) and caching
+    /// them give the same bits, packed and masked, and the arena follows a change of the setting.
+    @Test(arguments: [true, false])
+    func recomputedAttentionEqualsCachedAttentionBitForBit(packed: Bool) throws {
+        let model = try BertEncoder<Float>(directory: tinyBert)
+        let inputs = randomValues(Self.batch * Self.length * model.config.hiddenSize, seed: 1)
+        func run() throws -> (hidden: [Double], gradient: [Double]) {
+            model.packsPrefixMasks = packed
+            let (b, t, d) = (Self.batch, Self.length, model.config.hiddenSize)
+            let out = try model.forward(inputsEmbeds: inputs.floats, typeIds: Self.typeIds,
+                                        attentionMask: Self.prefixMask, batch: b, length: t)
+            let hidden = Array(UnsafeBufferPointer(start: out, count: b * t * d)).doubles
+            var gradient = [Float](repeating: .nan, count: b * t * d)
+            model.backward(dLastHidden: randomValues(b * t * d, seed: 9).floats, dInputsEmbeds: &gradient,
+                           accumulate: false)
+            return (hidden, gradient.doubles)
+        }
+        #expect(!model.keepsAttentionProbabilities)
+        let recomputed = try run()
+        model.keepsAttentionProbabilities = true
+        let cached = try run()
+        #expect(model.arenaAllocations == 2)
+        #expect(recomputed.hidden == cached.hidden)
+        #expect(recomputed.gradient == cached.gradient)
+    }
+
     @Test func packedBackwardAddsNothingAtPaddingWhenAccumulating() throws {
         let model = try BertEncoder<Double>(directory: tinyBert)
         let d = model.config.hiddenSize, count = Self.batch * Self.length * d
