@@ -40,7 +40,8 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
     var packsPrefixMasks = true
     /// Whether the forward caches the attention probabilities (B·H·T² scalars per layer) for the backward
     /// instead of two softmax statistics per row from which the backward recomputes them. Recomputing saves
-    /// 34 MB per layer at 32 × 148 for about 5 % more step time there; dropout always caches them.
+    /// 32 MB per layer at 32 × 148 (one more q·kᵀ product and exp per score, within noise of the caching step
+    /// time on the reference machine); dropout always caches them.
     public var keepsAttentionProbabilities = false
     /// Activation arenas allocated so far: tests check that a step allocates none.
     private(set) var arenaAllocations = 0

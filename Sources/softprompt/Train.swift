@@ -71,7 +71,7 @@ struct Train: ParsableCommand {
     @Flag(help: "Dropout inside the frozen backbone, at its config.json rates (off by default; BERT only: the T5 backbone runs without dropout).")
     var backboneDropout = false
 
-    @Flag(help: "BERT: cache the attention probabilities for the backward instead of recomputing them from two softmax statistics per row (about 5 % faster at 148 tokens, B·H·T² more floats per layer: 34 MB at 32 × 148).")
+    @Flag(help: "BERT: cache the attention probabilities for the backward instead of recomputing them from two softmax statistics per row (B·H·T² more floats per layer: 190 MB in all at 32 × 148; no faster there on the reference machine, see bench/RESULTS.md).")
     var keepAttentionProbabilities = false
 
     @Option(help: ArgumentHelp("T5 models: how answers are read at evaluation — rank (score each verbaliser's summed token log-probability, pick the best) or greedy (greedy decoding, exact match with a verbaliser; anything else counts as wrong). STS-B is always decoded greedily and read as a number (0 when it is none).", valueName: "rank|greedy"))
