@@ -143,15 +143,9 @@ struct Train: ParsableCommand {
                                             random: RandomStream(seed: seed).split("init"))
         try trainer.initialize(context: &context)
 
-        let outputURL = URL(fileURLWithPath: output)
-        let store = CheckpointStore(output: outputURL, keep: keep)
-        let resumeFolder = try resolveResume(store: store, communicator: communicator)
-        let fingerprint = RunFingerprint(
-            worldSize: communicator.size,
-            method: RunFingerprints.method(name: method.name, options: methodOptions.record, layout: trainer.layout),
-            model: RunFingerprints.model(directory),
-            data: RunFingerprints.data(task: taskData.name, split: taskData.split, train: train))
-        let out = try RunOutput(directory: outputURL, isWriter: isRankZero, resuming: resumeFolder != nil)
+        let (checkpoints, out) = try openRun(
+            directory: directory, methodName: method.name, layout: trainer.layout,
+            data: RunFingerprints.data(task: taskData.name, split: taskData.split, train: train), communicator: communicator)
         try out.writeConfig(recordedConfig(directory: directory, backbone: .bert, task: taskData, options: options,
                                            ranks: communicator.size,
                                            counts: (train.count, validation.count, test.count)))
@@ -184,8 +178,7 @@ struct Train: ParsableCommand {
             "majority_baseline": Dictionary(uniqueKeysWithValues: TaskMetrics.majorityBaseline(
                 train: taskData.train, test: taskData.test, kind: taskData.kind, taskName: taskData.name).map { ($0.name, $0.value) }),
         ], peftConfig: peftConfig, methodMetadata: methodOptions.record.mapValues { "\($0)" },
-            checkpoints: CheckpointPlan(store: store, every: checkpointEvery, fingerprint: fingerprint, resume: resumeFolder),
-            progress: say)
+            checkpoints: checkpoints, progress: say)
         try finish(session, reported: sameSplits ? "validation" : "test", say: say)
     }
 
@@ -239,6 +232,21 @@ struct Train: ParsableCommand {
         say(String(format: "%@ %@ %.4f (best θ, from step %d: %.4f); adapter: %@", reported, metric,
                    summary["\(reported).\(metric)"] as? Double ?? 0, summary["best.step"] as? Int ?? 0,
                    summary["best.\(reported).\(metric)"] as? Double ?? 0, summary["adapter"] as? String ?? ""))
+    }
+
+    /// The run's checkpoint plan (store, resume point, fingerprint of world size, method, model and the training
+    /// data `data`) and its output folder: the same for both backbones.
+    func openRun(directory: ModelDirectory, methodName: String, layout: ParameterLayout, data: String,
+                 communicator: any Communicator) throws -> (checkpoints: CheckpointPlan, output: RunOutput) {
+        let outputURL = URL(fileURLWithPath: output)
+        let store = CheckpointStore(output: outputURL, keep: keep)
+        let resumeFolder = try resolveResume(store: store, communicator: communicator)
+        let fingerprint = RunFingerprint(
+            worldSize: communicator.size,
+            method: RunFingerprints.method(name: methodName, options: methodOptions.record, layout: layout),
+            model: RunFingerprints.model(directory), data: data)
+        let out = try RunOutput(directory: outputURL, isWriter: communicator.rank == 0, resuming: resumeFolder != nil)
+        return (CheckpointPlan(store: store, every: checkpointEvery, fingerprint: fingerprint, resume: resumeFolder), out)
     }
 
     /// The checkpoint folder to continue from, the same on every rank (rank 0 decides for `auto`); nil to start

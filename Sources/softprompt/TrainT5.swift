@@ -48,15 +48,10 @@ extension Train {
                                                      random: RandomStream(seed: seed).split("init"))
         try trainer.initialize(context: &context)
 
-        let outputURL = URL(fileURLWithPath: output)
-        let store = CheckpointStore(output: outputURL, keep: keep)
-        let resumeFolder = try resolveResume(store: store, communicator: communicator)
-        let fingerprint = RunFingerprint(
-            worldSize: communicator.size,
-            method: RunFingerprints.method(name: method.name, options: methodOptions.record, layout: trainer.layout),
-            model: RunFingerprints.model(directory),
-            data: RunFingerprints.data(task: task.data.name, split: task.data.split, seq2seq: train))
-        let out = try RunOutput(directory: outputURL, isWriter: isRankZero, resuming: resumeFolder != nil)
+        let (checkpoints, out) = try openRun(
+            directory: directory, methodName: method.name, layout: trainer.layout,
+            data: RunFingerprints.data(task: task.data.name, split: task.data.split, seq2seq: train),
+            communicator: communicator)
         try out.writeConfig(recordedConfig(directory: directory, backbone: .t5, task: task.data, options: options,
                                            ranks: communicator.size,
                                            counts: (train.count, task.validation.count, task.test.count)))
@@ -90,8 +85,7 @@ extension Train {
             peftConfig: T5Inputs.peftConfig(model: model, promptLength: methodOptions.promptLength, directory: directory,
                                             methodOptions: methodOptions),
             methodMetadata: metadata,
-            checkpoints: CheckpointPlan(store: store, every: checkpointEvery, fingerprint: fingerprint, resume: resumeFolder),
-            progress: say)
+            checkpoints: checkpoints, progress: say)
         try finish(session, reported: sameSplits ? "validation" : "test", say: say)
     }
 }
