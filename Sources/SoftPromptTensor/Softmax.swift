@@ -11,23 +11,7 @@ public func softmaxForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, inp: U
 /// (−∞ for a fully masked row).
 @inlinable @discardableResult
 public func softmaxRow<S: KernelScalar>(_ y: UnsafeMutablePointer<S>, _ x: UnsafePointer<S>, _ cols: Int) -> S {
-    let maxValue = rowMaximum(x, cols)
-    if maxValue == -S.infinity {
-        y.update(repeating: 0, count: cols)
-        return -S.infinity
-    }
-    var sum: S = 0
-    if S.self == Float.self {
-        let (yf, xf, m) = (asFloat(y), asFloat(x), unsafeBitCast(maxValue, to: Float.self))
-        for c in 0..<cols { yf[c] = fastExp(xf[c] - m) }  // vectorises; the sum below is kept apart
-        sum = unsafeBitCast(rowSum(UnsafePointer(yf), cols), to: S.self)
-    } else {
-        for c in 0..<cols {
-            let e = S.exp(x[c] - maxValue)
-            y[c] = e
-            sum += e
-        }
-    }
+    guard let (maxValue, sum) = exponentiateRow(y, x, cols) else { return -S.infinity }
     let inv = 1 / sum
     for c in 0..<cols { y[c] *= inv }
     return maxValue + S.log(sum)
@@ -49,14 +33,11 @@ public func softmaxBackward<S: KernelScalar>(dinp: UnsafeMutablePointer<S>, dout
 @inlinable
 public func softmaxRowKeepingStatistics<S: KernelScalar>(_ y: UnsafeMutablePointer<S>, _ cols: Int,
                                                          statistics: UnsafeMutablePointer<S>) {
-    let maxValue = rowMaximum(UnsafePointer(y), cols)
-    guard maxValue != -S.infinity else {
-        y.update(repeating: 0, count: cols)
+    guard let (maxValue, sum) = exponentiateRow(y, UnsafePointer(y), cols) else {
         (statistics[0], statistics[1]) = (-S.infinity, 0)
         return
     }
-    exponentiateShifted(y, cols, by: maxValue)
-    let inv = 1 / rowSum(UnsafePointer(y), cols)
+    let inv = 1 / sum
     for c in 0..<cols { y[c] *= inv }
     (statistics[0], statistics[1]) = (maxValue, inv)
 }
@@ -67,17 +48,32 @@ public func softmaxRowRebuilt<S: KernelScalar>(_ y: UnsafeMutablePointer<S>, _ c
                                                statistics: UnsafePointer<S>) {
     let (maxValue, inv) = (statistics[0], statistics[1])
     guard inv != 0 else { return y.update(repeating: 0, count: cols) }
-    exponentiateShifted(y, cols, by: maxValue)
+    exponentiateShifted(y, UnsafePointer(y), cols, by: maxValue)
     for c in 0..<cols { y[c] *= inv }
 }
 
-/// y (C) = exp(y − shift): fastExp for Float (vectorises), libm otherwise.
+/// The first half of every softmax row here: y (C) = exp(x − max x) (in place allowed), returning (max, Σ);
+/// nil, with y = 0, for a fully masked row (all −∞).
 @inlinable
-func exponentiateShifted<S: KernelScalar>(_ y: UnsafeMutablePointer<S>, _ cols: Int, by shift: S) {
+func exponentiateRow<S: KernelScalar>(_ y: UnsafeMutablePointer<S>, _ x: UnsafePointer<S>, _ cols: Int)
+    -> (maximum: S, sum: S)? {
+    let maxValue = rowMaximum(x, cols)
+    guard maxValue != -S.infinity else {
+        y.update(repeating: 0, count: cols)
+        return nil
+    }
+    exponentiateShifted(y, x, cols, by: maxValue)
+    return (maxValue, rowSum(UnsafePointer(y), cols))  // summed apart, so the exp loop vectorises
+}
+
+/// y (C) = exp(x − shift) (in place allowed): fastExp for Float (vectorises), libm otherwise.
+@inlinable
+func exponentiateShifted<S: KernelScalar>(_ y: UnsafeMutablePointer<S>, _ x: UnsafePointer<S>, _ cols: Int,
+                                          by shift: S) {
     if S.self == Float.self {
-        let (yf, m) = (asFloat(y), unsafeBitCast(shift, to: Float.self))
-        for c in 0..<cols { yf[c] = fastExp(yf[c] - m) }
+        let (yf, xf, m) = (asFloat(y), asFloat(x), unsafeBitCast(shift, to: Float.self))
+        for c in 0..<cols { yf[c] = fastExp(xf[c] - m) }
     } else {
-        for c in 0..<cols { y[c] = S.exp(y[c] - shift) }
+        for c in 0..<cols { y[c] = S.exp(x[c] - shift) }
     }
 }
