@@ -17,8 +17,8 @@ public struct StepReport: Sendable {
 /// The training loop of DESIGN.md §1 for a frozen BERT encoder with a prompt method and a task head.
 ///
 /// Every rank runs the same loop on its shard: of each global batch (a seeded permutation of the training
-/// units, the same on every rank), rank r takes units r, r+N, …, so N ranks see exactly the batch one rank
-/// sees. A unit is one example, or the candidates of one question for multiple choice (`TaskObjective`). The
+/// units, the same on every rank), each rank takes the units `RankShares` deals it by their rows, so N ranks see
+/// exactly the batch one rank sees. A unit is one example, or the candidates of one question for multiple choice (`TaskObjective`). The
 /// loss is the mean over the global batch, so each rank's gradient is its share of the sum / B; the
 /// communicator sums the shares deterministically and every rank applies the same AdamW update.
 public final class PromptTrainer {
@@ -37,6 +37,7 @@ public final class PromptTrainer {
     private let train: [EncodedExample]
     private let dev: [EncodedExample]
     private let padId: Int32
+    private var batches: GlobalBatches
 
     // Buffers, sized once.
     private var gradient: [Float]
@@ -60,6 +61,7 @@ public final class PromptTrainer {
         self.dev = dev
         self.padId = padId
         objective = TaskObjective(kind: kind, classes: classes)
+        batches = GlobalBatches(seed: options.seed, batchSize: options.batchSize, units: train.count / objective.unitSize)
         precondition(train.count % objective.unitSize == 0 && dev.count % objective.unitSize == 0,
                      "multiple-choice examples must come in whole questions")
         head = ClassificationHead(classes: objective.outputs, width: model.config.hiddenSize)
@@ -106,30 +108,21 @@ public final class PromptTrainer {
     public var trainingUnits: Int { train.count / objective.unitSize }
 
     /// Training-unit positions of global batch `k`: consecutive slices of seeded per-epoch permutations.
-    public func globalBatch(_ k: Int) -> [Int] {
-        let b = options.batchSize, count = trainingUnits
-        return (k * b..<(k + 1) * b).map { position in
-            let epoch = position / count
-            return epochOrder(epoch)[position % count]
-        }
-    }
+    public func globalBatch(_ k: Int) -> [Int] { batches.batch(k) }
 
-    private var cachedOrder: (epoch: Int, order: [Int])?
-    private func epochOrder(_ epoch: Int) -> [Int] {
-        if let cachedOrder, cachedOrder.epoch == epoch { return cachedOrder.order }
-        var random = RandomStream(seed: options.seed).split("shuffle", epoch)
-        var order = Array(0..<trainingUnits)
-        for i in stride(from: order.count - 1, to: 0, by: -1) {
-            order.swapAt(i, Int(random.next() % UInt64(i + 1)))
+    /// The units of global batch `step` this rank computes: dealt by rows (`RankShares`), so the ranks finish
+    /// their shares together.
+    private func share(ofStep step: Int) -> [Int] {
+        let k = objective.unitSize, n = method.promptLength
+        return RankShares.share(of: globalBatch(step), rank: communicator.rank, ranks: communicator.size) { unit in
+            (unit * k..<(unit + 1) * k).reduce(0) { $0 + n + train[$1].ids.count }
         }
-        cachedOrder = (epoch, order)
-        return order
     }
 
     /// One optimizer step on global batch `step`.
     @discardableResult
     public func trainStep() throws -> StepReport {
-        let items = globalBatch(step).enumerated().filter { $0.offset % communicator.size == communicator.rank }.map(\.element)
+        let items = share(ofStep: step)
         theta.withUnsafeBufferPointer { method.materialize(theta: $0.baseAddress!, prompt: &prompt) }
         for i in gradient.indices { gradient[i] = 0 }
         for i in dPrompt.indices { dPrompt[i] = 0 }

@@ -96,6 +96,14 @@ public final class Seq2SeqPromptTrainer<S: KernelScalar>: SessionTrainer, @unche
     /// Training-example positions of global batch `k` (the same on every rank).
     public func globalBatch(_ k: Int) -> [Int] { batches.batch(k) }
 
+    /// The examples of a global batch this rank computes, dealt by encoder plus decoder rows (`RankShares`).
+    private func share(of global: [Int]) -> [Int] {
+        let n = method.promptLength
+        return RankShares.share(of: global, rank: communicator.rank, ranks: communicator.size) {
+            n + train[$0].ids.count + train[$0].target.count
+        }
+    }
+
     // MARK: - Training
 
     /// One optimizer step on global batch `step`.
@@ -104,7 +112,7 @@ public final class Seq2SeqPromptTrainer<S: KernelScalar>: SessionTrainer, @unche
     public func trainStep() throws -> StepReport {
         let global = batches.batch(step)
         let globalTokens = global.reduce(0) { $0 + train[$1].target.count }
-        let mine = stride(from: communicator.rank, to: global.count, by: communicator.size).map { global[$0] }
+        let mine = share(of: global)
         var stats = [Float](repeating: 0, count: 3)  // loss sum over tokens, examples exactly right, tokens
         let loss = try accumulateGradient(units: mine, globalTokens: globalTokens, stats: &stats)
         stats[0] = Float(loss)
@@ -126,7 +134,7 @@ public final class Seq2SeqPromptTrainer<S: KernelScalar>: SessionTrainer, @unche
     public func lossAndGradient(globalBatch k: Int) throws -> (loss: Double, gradient: [Float]) {
         let global = batches.batch(k)
         let globalTokens = global.reduce(0) { $0 + train[$1].target.count }
-        let mine = stride(from: communicator.rank, to: global.count, by: communicator.size).map { global[$0] }
+        let mine = share(of: global)
         var stats = [Float](repeating: 0, count: 3)
         let loss = try accumulateGradient(units: mine, globalTokens: globalTokens, stats: &stats)
         return (loss / Double(max(globalTokens, 1)), gradient)
