@@ -36,6 +36,8 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
     private let layerWeights: [BertLayerWeights<S>]
     private var activations: BertActivations<S>?
     private var current: BertRowLayout?
+    /// The leading rows per sequence whose last-layer outputs the latest forward skipped (0: none).
+    private var currentUnreadPrefix = 0
     /// Off only in tests, to compare the packed path with the masked one on the same batch.
     var packsPrefixMasks = true
     /// Whether the forward caches the attention probabilities (B·H·T² scalars per layer) for the backward
@@ -77,9 +79,16 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
     /// When every mask row is a prefix of ones (prompt, text, padding: what `PromptedBatch` builds), padding
     /// rows are dropped before the first layer (`BertRowLayout`) and their hidden states are 0; any other mask
     /// runs all B·T rows with masked attention, and padding rows then hold what BERT computes for them.
+    ///
+    /// `unreadPrefix` P promises that the caller reads neither the last hidden state of the first P positions of
+    /// each sequence nor feeds a gradient into them (a head that pools the text, not the prompt). A packed batch
+    /// without dropout then computes the last layer's query, attention output and feed-forward for the other rows
+    /// only, forward and backward: keys and values still come from every row, so those outputs are unchanged.
+    /// The skipped rows' last hidden state is unspecified (0 when skipped); `backward` ignores dLastHidden there.
     @_specialize(exported: true, where S == Float)
     public func forward(inputsEmbeds: UnsafePointer<S>, typeIds: UnsafePointer<Int32>,
-                        attentionMask: UnsafePointer<Int32>, batch: Int, length: Int) throws -> UnsafePointer<S> {
+                        attentionMask: UnsafePointer<Int32>, batch: Int, length: Int,
+                        unreadPrefix: Int = 0) throws -> UnsafePointer<S> {
         guard length <= config.maxPositions else {
             throw BertInputError.sequenceTooLong(length: length, maxPositions: config.maxPositions)
         }
@@ -95,6 +104,7 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
         // A packed batch draws dropout masks for its rows only; the padded one fills whole buffers, as it always did.
         let probsMaskCount = layout.packed ? layout.probabilityCount(heads: config.heads) : nil
         let hiddenMaskCount = layout.packed ? n * d : nil
+        let skipped = layout.packed && !drop ? max(unreadPrefix, 0) : 0
 
         if !layout.packed {
             for i in 0..<batch * length { a.keyMask.pointer[i] = attentionMask[i] != 0 ? 0 : -S.infinity }
@@ -119,47 +129,59 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
             applyDropout(a.stream.pointer, mask: mask, count: n * d, draw: hiddenMaskCount)
         }
 
-        for (w, l) in zip(layerWeights, a.layers) {
+        for (index, (w, l)) in zip(layerWeights, a.layers).enumerated() {
+            // Rows past the first `skip` of each sequence compute outputs: all N, or the last layer's N_q.
+            let skip = index == layerWeights.count - 1 ? skipped : 0
+            let nq = layout.queryRows(skipping: skip)
             let x = a.stream.pointer
-            linearForward(out: l.q.pointer, inp: x, weight: w.query, bias: w.queryBias, rows: n, inFeatures: d, outFeatures: d)
+            // xq (N_q,d): the layer input at those rows. Gathered into `normed`, which is free until the attention
+            // LayerNorm writes it.
+            var xq = x
+            if skip > 0 {
+                layout.gatherQueryRows(a.normed.pointer, from: x, width: d, skipping: skip)
+                xq = a.normed.pointer
+            }
+            linearForward(out: l.q.pointer, inp: xq, weight: w.query, bias: w.queryBias, rows: nq, inFeatures: d, outFeatures: d)
             linearForward(out: l.k.pointer, inp: x, weight: w.key, bias: w.keyBias, rows: n, inFeatures: d, outFeatures: d)
             linearForward(out: l.v.pointer, inp: x, weight: w.value, bias: w.valueBias, rows: n, inFeatures: d, outFeatures: d)
             if drop, let mask = l.probsDropMask { fillDropoutMask(mask, probability: \.attention, count: probsMaskCount) }
             layout.selfAttentionForward(out: a.context.pointer, cache: l.attention, q: l.q.pointer, k: l.k.pointer,
                                         v: l.v.pointer, keyMask: a.keyMask.pointer,
                                         dropoutMask: drop ? l.probsDropMask.map { UnsafePointer($0.pointer) } : nil,
-                                        scratch: a.scoresScratch.pointer, heads: config.heads, headDim: config.headDim)
-            // attentionSum = dropout(context · Woᵀ + bo) + x
+                                        scratch: a.scoresScratch.pointer, heads: config.heads, headDim: config.headDim,
+                                        skipping: skip)
+            // attentionSum = dropout(context · Woᵀ + bo) + xq
             linearForward(out: l.attentionSum.pointer, inp: a.context.pointer, weight: w.attentionOutput,
-                          bias: w.attentionOutputBias, rows: n, inFeatures: d, outFeatures: d)
+                          bias: w.attentionOutputBias, rows: nq, inFeatures: d, outFeatures: d)
             if drop, let mask = l.attentionDropMask {
-                applyDropout(l.attentionSum.pointer, mask: mask, count: n * d, draw: hiddenMaskCount)
+                applyDropout(l.attentionSum.pointer, mask: mask, count: nq * d, draw: hiddenMaskCount)
             }
-            add(l.attentionSum.pointer, x, count: n * d)
+            add(l.attentionSum.pointer, xq, count: nq * d)
             layerNormForward(out: a.normed.pointer, mean: l.attentionMean.pointer, rstd: l.attentionRstd.pointer,
                              inp: l.attentionSum.pointer, weight: w.attentionNorm, bias: w.attentionNormBias,
-                             rows: n, cols: d, eps: eps)
+                             rows: nq, cols: d, eps: eps)
             // outputSum = dropout(act(normed · W1ᵀ + b1) · W2ᵀ + b2) + normed
             linearForward(out: l.activationSlope.pointer, inp: a.normed.pointer, weight: w.intermediate,
-                          bias: w.intermediateBias, rows: n, inFeatures: d, outFeatures: f)
-            activationForwardKeepingSlope(out: a.activated, slopeInPlace: l.activationSlope.pointer, count: n * f)
+                          bias: w.intermediateBias, rows: nq, inFeatures: d, outFeatures: f)
+            activationForwardKeepingSlope(out: a.activated, slopeInPlace: l.activationSlope.pointer, count: nq * f)
             linearForward(out: l.outputSum.pointer, inp: a.activated, weight: w.output, bias: w.outputBias,
-                          rows: n, inFeatures: f, outFeatures: d)
+                          rows: nq, inFeatures: f, outFeatures: d)
             if drop, let mask = l.outputDropMask {
-                applyDropout(l.outputSum.pointer, mask: mask, count: n * d, draw: hiddenMaskCount)
+                applyDropout(l.outputSum.pointer, mask: mask, count: nq * d, draw: hiddenMaskCount)
             }
-            add(l.outputSum.pointer, a.normed.pointer, count: n * d)
+            add(l.outputSum.pointer, a.normed.pointer, count: nq * d)
             layerNormForward(out: x, mean: l.outputMean.pointer, rstd: l.outputRstd.pointer, inp: l.outputSum.pointer,
-                             weight: w.outputNorm, bias: w.outputNormBias, rows: n, cols: d, eps: eps)
+                             weight: w.outputNorm, bias: w.outputNormBias, rows: nq, cols: d, eps: eps)
         }
         // The backward never reads the stream, so the last hidden state can be spread to (B,T,d) in place.
-        layout.spreadToPadded(a.stream.pointer, width: d)
+        layout.spreadToPadded(a.stream.pointer, width: d, skipping: skipped)
         current = layout
+        currentUnreadPrefix = skipped
         return UnsafePointer(a.stream.pointer)
     }
 
     /// dInputsEmbeds (B,T,d) += ∂L/∂inputs_embeds (`accumulate: false`: =), given dLastHidden (B,T,d) =
-    /// ∂L/∂(last hidden state) for the batch of the latest forward. No weight gradients: the model is frozen.
+    /// ∂L/∂(last hidden state) for the batch of the latest forward (read past its `unreadPrefix` only). No weight gradients: the model is frozen.
     /// Each gradient buffer's first writer overwrites it, so no pass is spent zeroing. For a packed batch
     /// dLastHidden is read at real positions only, and padding rows of dInputsEmbeds get 0 (nothing added).
     @_specialize(exported: true, where S == Float)
@@ -177,32 +199,45 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
             return UnsafePointer(masked)
         }
         let dy = a.dStream.pointer  // ∂L/∂(current layer output); becomes ∂L/∂(its input)
-        layout.gatherRows(dy, from: dLastHidden, width: d)
+        let skipped = currentUnreadPrefix
+        layout.gatherRows(dy, from: dLastHidden, width: d, skipping: skipped)
 
-        for (w, l) in zip(layerWeights, a.layers).reversed() {
+        for (index, (w, l)) in zip(layerWeights, a.layers).enumerated().reversed() {
+            // As in the forward: the outputs of N_q rows (the last layer may skip each sequence's first rows).
+            let skip = index == layerWeights.count - 1 ? skipped : 0
+            let nq = layout.queryRows(skipping: skip)
             // Output LayerNorm → dNormed = ∂L/∂outputSum, which the residual passes to `normed` unchanged.
             layerNormBackward(dinp: a.dNormed, dout: dy, inp: l.outputSum.pointer, mean: l.outputMean.pointer,
-                              rstd: l.outputRstd.pointer, weight: w.outputNorm, rows: n, cols: d, accumulate: false)
+                              rstd: l.outputRstd.pointer, weight: w.outputNorm, rows: nq, cols: d, accumulate: false)
             // Feed-forward branch: dropout, W2, activation (∂L/∂activated ⊙ act′, in place), W1 (adding to the
             // residual's share).
             linearBackward(dinp: a.dActivated, dout: branch(a.dNormed, l.outputDropMask),
-                           weight: w.output, rows: n, inFeatures: f, outFeatures: d, accumulate: false)
-            multiply(a.dActivated, l.activationSlope.pointer, count: n * f)
+                           weight: w.output, rows: nq, inFeatures: f, outFeatures: d, accumulate: false)
+            multiply(a.dActivated, l.activationSlope.pointer, count: nq * f)
             linearBackward(dinp: a.dNormed, dout: a.dActivated, weight: w.intermediate,
-                           rows: n, inFeatures: d, outFeatures: f)
+                           rows: nq, inFeatures: d, outFeatures: f)
             // Attention LayerNorm → dy = ∂L/∂attentionSum, the residual's share of ∂L/∂(layer input).
             layerNormBackward(dinp: dy, dout: a.dNormed, inp: l.attentionSum.pointer,
                               mean: l.attentionMean.pointer, rstd: l.attentionRstd.pointer, weight: w.attentionNorm,
-                              rows: n, cols: d, accumulate: false)
+                              rows: nq, cols: d, accumulate: false)
             // Attention branch: dropout, Wo, attention, then Q/K/V back into dy.
             linearBackward(dinp: a.dContext, dout: branch(dy, l.attentionDropMask), weight: w.attentionOutput,
-                           rows: n, inFeatures: d, outFeatures: d, accumulate: false)
+                           rows: nq, inFeatures: d, outFeatures: d, accumulate: false)
             layout.selfAttentionBackward(dq: a.dq, dk: a.dk, dv: a.dv, dout: a.dContext,
                                          cache: l.attention, q: l.q.pointer, k: l.k.pointer, v: l.v.pointer,
                                          keyMask: a.keyMask.pointer, dropoutMask: drop ? l.probsDropMask.map { UnsafePointer($0.pointer) } : nil,
                                          scratch: a.scoresScratch.pointer, dscores: a.dScores.pointer,
-                                         heads: config.heads, headDim: config.headDim)
-            linearBackward(dinp: dy, dout: a.dq, weight: w.query, rows: n, inFeatures: d, outFeatures: d)
+                                         heads: config.heads, headDim: config.headDim, skipping: skip)
+            if skip > 0 {
+                // dy holds N_q rows: their input gradient (residual + query) goes to its packed rows, 0 elsewhere,
+                // before the keys and values add theirs to all N rows. dNormed is spent, so it is the staging.
+                linearBackward(dinp: a.dNormed, dout: a.dq, weight: w.query, rows: nq, inFeatures: d, outFeatures: d,
+                               accumulate: false)
+                add(a.dNormed, dy, count: nq * d)
+                layout.scatterQueryRows(a.dNormed, into: dy, width: d, skipping: skip)
+            } else {
+                linearBackward(dinp: dy, dout: a.dq, weight: w.query, rows: n, inFeatures: d, outFeatures: d)
+            }
             linearBackward(dinp: dy, dout: a.dk, weight: w.key, rows: n, inFeatures: d, outFeatures: d)
             linearBackward(dinp: dy, dout: a.dv, weight: w.value, rows: n, inFeatures: d, outFeatures: d)
         }

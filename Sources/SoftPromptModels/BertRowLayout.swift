@@ -7,6 +7,10 @@ import SoftPromptTensor
 /// costs no FLOPs. Its attention probabilities (H,L_b,L_b) sit at Σ_{b'<b} H·L_b'² (≤ B·H·T² in all).
 /// Padded: any other mask (a 0 followed by a 1) keeps N = B·T rows, sequence b at rows b·T, and masks the
 /// attention per key, as the encoder always did.
+///
+/// Query rows: a packed layer may compute the outputs of only the rows past the first P of each sequence (the
+/// last layer, when nothing reads the prompt's outputs). Its queries, outputs and their gradients then hold
+/// those N_q = Σ max(L_b − P, 0) rows back to back, while keys and values keep all N rows. P = 0 is every row.
 struct BertRowLayout {
     let batch: Int, length: Int
     /// Rows of the activations in use: Σ L_b packed, B·T padded.
@@ -41,6 +45,18 @@ struct BertRowLayout {
     /// Rows of sequence b in the activations (they follow those of sequences 0..<b).
     @inline(__always) func rowCount(_ b: Int) -> Int { packed ? lengths[b] : length }
 
+    /// Query rows of sequence b when its first `skipped` rows compute no output.
+    @inline(__always) func queryRowCount(_ b: Int, skipping skipped: Int) -> Int { max(rowCount(b) - skipped, 0) }
+
+    /// N_q: the rows whose outputs a layer computes when each sequence's first `skipped` rows compute none.
+    func queryRows(skipping skipped: Int) -> Int {
+        guard skipped > 0 else { return rows }
+        precondition(packed, "only a packed layout skips rows")
+        var count = 0
+        for b in 0..<batch { count += queryRowCount(b, skipping: skipped) }
+        return count
+    }
+
     /// Whether padding rows were dropped, so inputs and outputs must be gathered from and scattered to (B,T,·).
     var dropsPadding: Bool { rows < batch * length }
 
@@ -71,103 +87,151 @@ enum AttentionCache<S: KernelScalar> {
 }
 
 extension BertRowLayout {
-    /// Self-attention of every sequence over its own rows. q, k, v, out (N,H·Dh) with row stride H·Dh;
-    /// the cache and dropoutMask laid out as this layout says (dropout needs the probabilities cached);
-    /// keyMask (B,T) additive, read by the padded layout only; scratch (T,T).
+    /// Self-attention of every sequence over its own rows. k, v (N,H·Dh) and q, out (N_q,H·Dh) (query rows:
+    /// past the first `skipped` of each sequence) with row stride H·Dh; the cache and dropoutMask laid out as this
+    /// layout says (dropout needs the probabilities cached); keyMask (B,T) additive, read by the padded layout
+    /// only; scratch (T,T).
     @_specialize(where S == Float)
     func selfAttentionForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, cache: AttentionCache<S>,
                                                q: UnsafePointer<S>, k: UnsafePointer<S>, v: UnsafePointer<S>,
                                                keyMask: UnsafePointer<S>, dropoutMask: UnsafePointer<S>?,
-                                               scratch: UnsafeMutablePointer<S>, heads: Int, headDim: Int) {
-        forEachSequence(heads: heads, headDim: headDim) { row, probability, shape, masked in
-            let o = row * heads * headDim
-            switch cache.offset(row: row, probability: probability, heads: heads) {
+                                               scratch: UnsafeMutablePointer<S>, heads: Int, headDim: Int,
+                                               skipping skipped: Int = 0) {
+        forEachSequence(heads: heads, headDim: headDim, skipping: skipped) { at, shape, masked in
+            let (oq, ok) = (at.queryRow * shape.width, at.keyRow * shape.width)
+            switch cache.offset(row: at.queryRow, probability: at.probability, heads: heads) {
             case let .probabilities(p):
-                attentionForward(out: out + o, probs: p, q: q + o, qStride: shape.width, k: k + o, kStride: shape.width,
-                                 v: v + o, vStride: shape.width, keyMask: masked ? keyMask : nil, positionBias: nil,
-                                 dropoutMask: dropoutMask.map { $0 + probability }, scratch: scratch, shape: shape)
+                attentionForward(out: out + oq, probs: p, q: q + oq, qStride: shape.width, k: k + ok,
+                                 kStride: shape.width, v: v + ok, vStride: shape.width, keyMask: masked ? keyMask : nil,
+                                 positionBias: nil, dropoutMask: dropoutMask.map { $0 + at.probability },
+                                 scratch: scratch, shape: shape)
             case let .statistics(statistics):
                 precondition(dropoutMask == nil, "attention dropout needs the probabilities cached")
-                attentionForwardKeepingStatistics(out: out + o, statistics: statistics, q: q + o, qStride: shape.width,
-                                                  k: k + o, kStride: shape.width, v: v + o, vStride: shape.width,
+                attentionForwardKeepingStatistics(out: out + oq, statistics: statistics, q: q + oq, qStride: shape.width,
+                                                  k: k + ok, kStride: shape.width, v: v + ok, vStride: shape.width,
                                                   keyMask: masked ? keyMask : nil, scratch: scratch, shape: shape)
             }
         }
     }
 
-    /// dq, dk, dv (N,H·Dh) = their gradients from dout (N,H·Dh) (overwrites), per sequence as in the forward.
-    /// dscores and scratch are (T,T).
+    /// dq (N_q,H·Dh), dk, dv (N,H·Dh) = their gradients from dout (N_q,H·Dh) (overwrites), per sequence as in
+    /// the forward. dscores and scratch are (T,T).
     @_specialize(where S == Float)
     func selfAttentionBackward<S: KernelScalar>(dq: UnsafeMutablePointer<S>, dk: UnsafeMutablePointer<S>,
                                                 dv: UnsafeMutablePointer<S>, dout: UnsafePointer<S>,
                                                 cache: AttentionCache<S>, q: UnsafePointer<S>, k: UnsafePointer<S>,
                                                 v: UnsafePointer<S>, keyMask: UnsafePointer<S>,
                                                 dropoutMask: UnsafePointer<S>?, scratch: UnsafeMutablePointer<S>,
-                                                dscores: UnsafeMutablePointer<S>, heads: Int, headDim: Int) {
-        forEachSequence(heads: heads, headDim: headDim) { row, probability, shape, masked in
-            let o = row * heads * headDim
-            switch cache.offset(row: row, probability: probability, heads: heads) {
+                                                dscores: UnsafeMutablePointer<S>, heads: Int, headDim: Int,
+                                                skipping skipped: Int = 0) {
+        forEachSequence(heads: heads, headDim: headDim, skipping: skipped) { at, shape, masked in
+            let (oq, ok) = (at.queryRow * shape.width, at.keyRow * shape.width)
+            guard shape.queryLength > 0 else {
+                // No query reads this sequence's keys: their gradients are 0.
+                (dk + ok).update(repeating: 0, count: shape.keyLength * shape.width)
+                (dv + ok).update(repeating: 0, count: shape.keyLength * shape.width)
+                return
+            }
+            switch cache.offset(row: at.queryRow, probability: at.probability, heads: heads) {
             case let .probabilities(p):
-                attentionBackward(dq: dq + o, dk: dk + o, dv: dv + o, dout: dout + o, probs: p,
-                                  q: q + o, qStride: shape.width, k: k + o, kStride: shape.width, v: v + o,
-                                  vStride: shape.width, dropoutMask: dropoutMask.map { $0 + probability },
+                attentionBackward(dq: dq + oq, dk: dk + ok, dv: dv + ok, dout: dout + oq, probs: p,
+                                  q: q + oq, qStride: shape.width, k: k + ok, kStride: shape.width, v: v + ok,
+                                  vStride: shape.width, dropoutMask: dropoutMask.map { $0 + at.probability },
                                   scratch: scratch, dscores: dscores, shape: shape, accumulate: false)
             case let .statistics(statistics):
-                attentionBackwardRecomputing(dq: dq + o, dk: dk + o, dv: dv + o, dout: dout + o,
-                                             statistics: statistics, q: q + o, qStride: shape.width, k: k + o,
-                                             kStride: shape.width, v: v + o, vStride: shape.width,
+                attentionBackwardRecomputing(dq: dq + oq, dk: dk + ok, dv: dv + ok, dout: dout + oq,
+                                             statistics: statistics, q: q + oq, qStride: shape.width, k: k + ok,
+                                             kStride: shape.width, v: v + ok, vStride: shape.width,
                                              keyMask: masked ? keyMask : nil, scratch: scratch, dscores: dscores,
                                              shape: shape, accumulate: false)
             }
         }
     }
 
+    /// Where one sequence's attention reads and writes: its first query row (of N_q), first key row (of N) and
+    /// first probability.
+    struct SequenceStart { let queryRow: Int, keyRow: Int, probability: Int }
+
     /// Calls body once for the whole padded batch (masked: true), or once per non-empty packed sequence (its
-    /// rows are contiguous and all real, so no mask), with its first row, first probability and shape.
+    /// rows are contiguous and all real, so no mask), with where it starts and its shape: queries are its rows
+    /// past the first `skipped` (possibly none), keys all its rows.
     @inline(__always)
-    private func forEachSequence(heads: Int, headDim: Int,
-                                 _ body: (_ row: Int, _ probability: Int, AttentionShape, _ masked: Bool) -> Void) {
+    private func forEachSequence(heads: Int, headDim: Int, skipping skipped: Int,
+                                 _ body: (SequenceStart, AttentionShape, _ masked: Bool) -> Void) {
         let scale = 1 / Double(headDim).squareRoot()
         guard packed else {
-            return body(0, 0, AttentionShape(batch: batch, heads: heads, queryLength: length, keyLength: length,
-                                             headDim: headDim, scale: scale), true)
+            precondition(skipped == 0, "only a packed layout skips rows")
+            return body(SequenceStart(queryRow: 0, keyRow: 0, probability: 0),
+                        AttentionShape(batch: batch, heads: heads, queryLength: length, keyLength: length,
+                                       headDim: headDim, scale: scale), true)
         }
-        var row = 0, probability = 0
+        var queryRow = 0, keyRow = 0, probability = 0
         for b in 0..<batch {
-            let t = rowCount(b)
+            let t = rowCount(b), tq = queryRowCount(b, skipping: skipped)
             if t == 0 { continue }
-            body(row, probability, AttentionShape(batch: 1, heads: heads, queryLength: t, keyLength: t,
-                                                  headDim: headDim, scale: scale), false)
-            row += t
-            probability += heads * t * t
+            body(SequenceStart(queryRow: queryRow, keyRow: keyRow, probability: probability),
+                 AttentionShape(batch: 1, heads: heads, queryLength: tq, keyLength: t, headDim: headDim, scale: scale),
+                 false)
+            queryRow += tq
+            keyRow += t
+            probability += heads * tq * t
         }
     }
 
-    /// Moves the packed rows of x (N,C) to their padded places (B,T,C) in the same buffer, zeroing the padding.
-    /// Sequence b moves from Σ_{b'<b} L_b' ≤ b·T up to b·T, so going from the last sequence back never
-    /// overwrites a row still to be moved.
+    /// Moves the query rows of x (N_q,C) to their padded places (B,T,C) in the same buffer, zeroing the
+    /// padding and the `skipped` rows of each sequence. Sequence b moves from Σ_{b'<b} (L_b' − P) ≤ b·T up to
+    /// b·T + P, so going from the last sequence back never overwrites a row still to be moved.
     @_specialize(where S == Float)
-    func spreadToPadded<S: KernelScalar>(_ x: UnsafeMutablePointer<S>, width: Int) {
-        guard dropsPadding else { return }
-        var row = rows
+    func spreadToPadded<S: KernelScalar>(_ x: UnsafeMutablePointer<S>, width: Int, skipping skipped: Int = 0) {
+        guard dropsPadding || skipped > 0 else { return }
+        var row = queryRows(skipping: skipped)
         for b in stride(from: batch - 1, through: 0, by: -1) {
-            let t = rowCount(b)
-            row -= t
-            let destination = x + b * length * width
-            if row != b * length { destination.update(from: x + row * width, count: t * width) }  // overlap-safe
-            (destination + t * width).update(repeating: 0, count: (length - t) * width)
+            let tq = queryRowCount(b, skipping: skipped), first = rowCount(b) - tq
+            row -= tq
+            let sequence = x + b * length * width
+            if row != b * length + first { (sequence + first * width).update(from: x + row * width, count: tq * width) }
+            sequence.update(repeating: 0, count: first * width)
+            (sequence + (first + tq) * width).update(repeating: 0, count: (length - first - tq) * width)
         }
     }
 
-    /// packed (N,C) = the real rows of padded (B,T,C).
+    /// packed (N_q,C) = the query rows (real, past the first `skipped` of each sequence) of padded (B,T,C).
     @_specialize(where S == Float)
-    func gatherRows<S: KernelScalar>(_ packed: UnsafeMutablePointer<S>, from padded: UnsafePointer<S>, width: Int) {
-        guard dropsPadding else { return packed.update(from: padded, count: rows * width) }
+    func gatherRows<S: KernelScalar>(_ packed: UnsafeMutablePointer<S>, from padded: UnsafePointer<S>, width: Int,
+                                     skipping skipped: Int = 0) {
+        guard dropsPadding || skipped > 0 else { return packed.update(from: padded, count: rows * width) }
         var row = 0
         for b in 0..<batch {
-            let t = rowCount(b)
-            (packed + row * width).update(from: padded + b * length * width, count: t * width)
+            let tq = queryRowCount(b, skipping: skipped), first = rowCount(b) - tq
+            (packed + row * width).update(from: padded + (b * length + first) * width, count: tq * width)
+            row += tq
+        }
+    }
+
+    /// packed (N_q,C) = the query rows of packed x (N,C): each sequence's rows past its first `skipped`.
+    @_specialize(where S == Float)
+    func gatherQueryRows<S: KernelScalar>(_ queries: UnsafeMutablePointer<S>, from x: UnsafePointer<S>, width: Int,
+                                          skipping skipped: Int) {
+        var row = 0, queryRow = 0
+        for b in 0..<batch {
+            let t = rowCount(b), tq = queryRowCount(b, skipping: skipped)
+            (queries + queryRow * width).update(from: x + (row + t - tq) * width, count: tq * width)
             row += t
+            queryRow += tq
+        }
+    }
+
+    /// x (N,C) = the query rows (N_q,C) in their packed places, 0 in each sequence's first `skipped` rows.
+    @_specialize(where S == Float)
+    func scatterQueryRows<S: KernelScalar>(_ queries: UnsafePointer<S>, into x: UnsafeMutablePointer<S>, width: Int,
+                                           skipping skipped: Int) {
+        var row = 0, queryRow = 0
+        for b in 0..<batch {
+            let t = rowCount(b), tq = queryRowCount(b, skipping: skipped)
+            (x + row * width).update(repeating: 0, count: (t - tq) * width)
+            (x + (row + t - tq) * width).update(from: queries + queryRow * width, count: tq * width)
+            row += t
+            queryRow += tq
         }
     }
 }

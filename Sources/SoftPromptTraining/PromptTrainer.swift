@@ -162,7 +162,7 @@ public final class PromptTrainer {
     private func microStep(_ examples: [EncodedExample]) throws -> (Float, Float, Float) {
         let rows = examples.count
         let length = try load(examples, training: true)
-        let hidden = try batch.forward(model)
+        let hidden = try batch.forward(model, readsPromptOutputs: false)  // the head pools the text rows
         let t = batch.length
         let (loss, correct) = theta.withUnsafeBufferPointer { th in
             head.forward(theta: th.baseAddress!, hidden: hidden, poolMask: poolMask, batch: rows, length: t,
@@ -279,7 +279,7 @@ public final class PromptTrainer {
         while start < examples.count {
             let chunk = Array(examples[start..<min(start + chunkRows, examples.count)])
             _ = try load(chunk, training: false)
-            let hidden = try batch.forward(model)
+            let hidden = try batch.forward(model, readsPromptOutputs: false)  // the head pools the text rows
             theta.withUnsafeBufferPointer { th in
                 head.forward(theta: th.baseAddress!, hidden: hidden, poolMask: poolMask, batch: chunk.count,
                              length: batch.length, pooled: &pooled, logits: &logits)

@@ -16,7 +16,9 @@ struct Bench: ParsableCommand {
         discussion: """
             FLOPs per token = 4·N_w + 12·L·d·T (N_w: weights in matrix products; forward 2·N_w, backward 2·N_w \
             since no weight gradients are needed; attention 4·L·d·T forward, 8·L·d·T backward). MFU is the \
-            achieved rate over the one-thread sgemm rate measured in the same run.
+            achieved rate over the one-thread sgemm rate measured in the same run. Like the trainer, the step skips \
+            the last layer's work for the prompt rows, whose outputs its head does not read: `executed_gflops` \
+            counts only the FLOPs run, `gflops` and MFU the model's.
 
             T5 (a T5 folder, or --random-model t5-base|t5-small): encoder length --prompt + --seq, decoder --target \
             tokens; the step is forward, teacher-forced loss and the input-gradient backward (with --method, whole \
@@ -315,7 +317,7 @@ struct Bench: ParsableCommand {
         func step() throws {
             let start = DispatchTime.now().uptimeNanoseconds
             try input.fill(prompt: promptValues.pointer, ids: ids, typeIds: types, attentionMask: mask, embedding: encoder)
-            _ = try input.forward(encoder)
+            _ = try input.forward(encoder, readsPromptOutputs: false)  // as the trainer: its head pools the text
             forwardTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             input.backward(encoder, dLastHidden: dHidden.pointer)
             dPrompt.fill(0)
@@ -339,9 +341,14 @@ struct Bench: ParsableCommand {
         let matrixWeights = layers * (4 * d * d + 2 * d * Double(c.intermediateSize))
         let flopsPerToken = 4 * matrixWeights + 12 * layers * d * Double(length)
         let gflops = flopsPerToken * tokens / median / 1e9
+        // Model FLOPs above (what PyTorch executes too); the last layer skips the prompt rows' query, attention
+        // output and feed-forward, forward and backward: 8·d² + 8·d·f matrix and 12·d·T attention FLOPs per row.
+        let skippedFlops = Double(batch * prompt) * (8 * d * d + 8 * d * Double(c.intermediateSize) + 12 * d * Double(length))
+        let executedGFLOPS = (flopsPerToken * tokens - skippedFlops) / median / 1e9
         let rssMB = ProcessClock.maxResidentMegabytes()
         try report([
-            "benchmark": "prompt_tuning_step", "attention_cache": attentionCache, "model": directory.url.path, "batch": batch, "seq": seq,
+            "benchmark": "prompt_tuning_step", "attention_cache": attentionCache, "last_layer_prompt_rows": "skipped",
+            "executed_gflops": executedGFLOPS, "model": directory.url.path, "batch": batch, "seq": seq,
             "prompt": prompt, "threads": threads, "blas_core": BLAS.coreName, "repeats": repeats,
             "step_seconds_min": best, "step_seconds_median": median, "tokens_per_second": tokens / median,
             "gflops": gflops, "sgemm_gflops": sgemmGFLOPS, "mfu": gflops / sgemmGFLOPS,
@@ -349,9 +356,9 @@ struct Bench: ParsableCommand {
             "forward_seconds_median": forwardMedian,
         ], text: String(format: """
             step (B=%d, T=%d+%d, %d thread): min %.3f s, median %.3f s (forward %.3f s), %.0f tokens/s
-            %.1f GFLOP/s achieved, sgemm %.1f GFLOP/s → MFU %.2f; peak RSS %.0f MB; start-up %.2f s
-            """, batch, prompt, seq, threads, best, median, forwardMedian, tokens / median, gflops, sgemmGFLOPS,
-                                   gflops / sgemmGFLOPS, rssMB, startup))
+            %.1f GFLOP/s achieved (%.1f executed), sgemm %.1f GFLOP/s → MFU %.2f; peak RSS %.0f MB; start-up %.2f s
+            """, batch, prompt, seq, threads, best, median, forwardMedian, tokens / median, gflops, executedGFLOPS,
+                                   sgemmGFLOPS, gflops / sgemmGFLOPS, rssMB, startup))
     }
 
     func report(_ object: [String: Any], text: String) throws {
