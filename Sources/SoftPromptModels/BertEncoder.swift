@@ -141,35 +141,45 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
                 layout.gatherQueryRows(a.normed.pointer, from: x, width: d, skipping: skip)
                 xq = a.normed.pointer
             }
+            // The key bias adds q·b_k to all scores of a query row, which the softmax ignores: it is left out.
+            // Without dropout the value bias rides in the attention output's bias (`attentionOutputBiasWithValueBias`).
             linearForward(out: l.q.pointer, inp: xq, weight: w.query, bias: w.queryBias, rows: nq, inFeatures: d, outFeatures: d)
-            linearForward(out: l.k.pointer, inp: x, weight: w.key, bias: w.keyBias, rows: n, inFeatures: d, outFeatures: d)
-            linearForward(out: l.v.pointer, inp: x, weight: w.value, bias: w.valueBias, rows: n, inFeatures: d, outFeatures: d)
+            linearForward(out: l.k.pointer, inp: x, weight: w.key, bias: nil, rows: n, inFeatures: d, outFeatures: d)
+            linearForward(out: l.v.pointer, inp: x, weight: w.value, bias: drop ? w.valueBias : nil,
+                          rows: n, inFeatures: d, outFeatures: d)
             if drop, let mask = l.probsDropMask { fillDropoutMask(mask, probability: \.attention, count: probsMaskCount) }
             layout.selfAttentionForward(out: a.context.pointer, cache: l.attention, q: l.q.pointer, k: l.k.pointer,
                                         v: l.v.pointer, keyMask: a.keyMask.pointer,
                                         dropoutMask: drop ? l.probsDropMask.map { UnsafePointer($0.pointer) } : nil,
                                         scratch: a.scoresScratch.pointer, heads: config.heads, headDim: config.headDim,
                                         skipping: skip)
-            // attentionSum = dropout(context · Woᵀ + bo) + xq
+            // attentionSum = dropout(context · Woᵀ + bo) + xq; without dropout the bias joins the residual's pass.
             linearForward(out: l.attentionSum.pointer, inp: a.context.pointer, weight: w.attentionOutput,
-                          bias: w.attentionOutputBias, rows: nq, inFeatures: d, outFeatures: d)
+                          bias: drop ? w.attentionOutputBias : nil, rows: nq, inFeatures: d, outFeatures: d)
             if drop, let mask = l.attentionDropMask {
                 applyDropout(l.attentionSum.pointer, mask: mask, count: nq * d, draw: hiddenMaskCount)
+                add(l.attentionSum.pointer, xq, count: nq * d)
+            } else {
+                addBiasAndResidual(l.attentionSum.pointer, bias: w.attentionOutputBiasWithValueBias, residual: xq,
+                                   rows: nq, width: d)
             }
-            add(l.attentionSum.pointer, xq, count: nq * d)
             layerNormForward(out: a.normed.pointer, mean: l.attentionMean.pointer, rstd: l.attentionRstd.pointer,
                              inp: l.attentionSum.pointer, weight: w.attentionNorm, bias: w.attentionNormBias,
                              rows: nq, cols: d, eps: eps)
-            // outputSum = dropout(act(normed · W1ᵀ + b1) · W2ᵀ + b2) + normed
+            // outputSum = dropout(act(normed · W1ᵀ + b1) · W2ᵀ + b2) + normed; b1 is added row by row as the
+            // activation reads it, and b2 as the residual (no extra pass over the rows for either).
             linearForward(out: l.activationSlope.pointer, inp: a.normed.pointer, weight: w.intermediate,
-                          bias: w.intermediateBias, rows: nq, inFeatures: d, outFeatures: f)
-            activationForwardKeepingSlope(out: a.activated, slopeInPlace: l.activationSlope.pointer, count: nq * f)
-            linearForward(out: l.outputSum.pointer, inp: a.activated, weight: w.output, bias: w.outputBias,
+                          bias: nil, rows: nq, inFeatures: d, outFeatures: f)
+            activationForwardKeepingSlope(out: a.activated, slopeInPlace: l.activationSlope.pointer,
+                                          addingBias: w.intermediateBias, rows: nq)
+            linearForward(out: l.outputSum.pointer, inp: a.activated, weight: w.output, bias: drop ? w.outputBias : nil,
                           rows: nq, inFeatures: f, outFeatures: d)
             if drop, let mask = l.outputDropMask {
                 applyDropout(l.outputSum.pointer, mask: mask, count: nq * d, draw: hiddenMaskCount)
+                add(l.outputSum.pointer, a.normed.pointer, count: nq * d)
+            } else {
+                addBiasAndResidual(l.outputSum.pointer, bias: w.outputBias, residual: a.normed.pointer, rows: nq, width: d)
             }
-            add(l.outputSum.pointer, a.normed.pointer, count: nq * d)
             layerNormForward(out: x, mean: l.outputMean.pointer, rstd: l.outputRstd.pointer, inp: l.outputSum.pointer,
                              weight: w.outputNorm, bias: w.outputNormBias, rows: nq, cols: d, eps: eps)
         }
@@ -298,13 +308,19 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
         multiply(x, mask.pointer, count: count)
     }
 
-    /// out = act(x) and x := act′(x), the slope the backward multiplies by.
+    /// out (rows,F) = act(x + b) and x (rows,F) := act′(x + b), the slope the backward multiplies by. Row by
+    /// row, so the biased row is still in L1 when the activation reads it.
     private func activationForwardKeepingSlope(out: UnsafeMutablePointer<S>, slopeInPlace x: UnsafeMutablePointer<S>,
-                                               count: Int) {
-        switch config.activation {
-        case .gelu: geluForwardKeepingSlope(out: out, slopeInPlace: x, count: count, form: .exact)
-        case .geluTanh: geluForwardKeepingSlope(out: out, slopeInPlace: x, count: count, form: .tanh)
-        case .relu: reluForwardKeepingSlope(out: out, slopeInPlace: x, count: count)
+                                               addingBias bias: UnsafePointer<S>, rows: Int) {
+        let f = config.intermediateSize
+        for r in 0..<rows {
+            let row = x + r * f, activated = out + r * f
+            for j in 0..<f { row[j] += bias[j] }
+            switch config.activation {
+            case .gelu: geluForwardKeepingSlope(out: activated, slopeInPlace: row, count: f, form: .exact)
+            case .geluTanh: geluForwardKeepingSlope(out: activated, slopeInPlace: row, count: f, form: .tanh)
+            case .relu: reluForwardKeepingSlope(out: activated, slopeInPlace: row, count: f)
+            }
         }
     }
 }
@@ -314,6 +330,15 @@ public typealias BertModel = BertEncoder<Float>
 
 @inline(__always) private func add<S: KernelScalar>(_ y: UnsafeMutablePointer<S>, _ x: UnsafePointer<S>, count: Int) {
     for i in 0..<count { y[i] += x[i] }
+}
+
+/// y (rows,width) = (y + bias) + residual: a linear layer's bias and the residual connection in one pass.
+@inline(__always) private func addBiasAndResidual<S: KernelScalar>(_ y: UnsafeMutablePointer<S>, bias: UnsafePointer<S>,
+                                                                   residual: UnsafePointer<S>, rows: Int, width: Int) {
+    for r in 0..<rows {
+        let out = y + r * width, x = residual + r * width
+        for j in 0..<width { out[j] = (out[j] + bias[j]) + x[j] }
+    }
 }
 
 @inline(__always) private func multiply<S: KernelScalar>(_ y: UnsafeMutablePointer<S>, _ x: UnsafePointer<S>, count: Int) {

@@ -4,6 +4,10 @@ import SoftPromptTensor
 struct BertLayerWeights<S: KernelScalar> {
     let query, queryBias, key, keyBias, value, valueBias: UnsafePointer<S>  // (d,d), (d)
     let attentionOutput, attentionOutputBias: UnsafePointer<S>              // (d,d), (d)
+    /// bo + Wo·bv (d): the attention output's bias with the value bias carried through it. Each row of the
+    /// attention probabilities sums to 1, so P·(V + bv) = P·V + bv and (P·V + bv)·Woᵀ + bo = P·V·Woᵀ + this:
+    /// the encoder adds no value bias when no dropout perturbs those sums.
+    let attentionOutputBiasWithValueBias: UnsafePointer<S>
     let attentionNorm, attentionNormBias: UnsafePointer<S>                  // (d)
     let intermediate, intermediateBias: UnsafePointer<S>                    // (F,d), (F)
     let output, outputBias: UnsafePointer<S>                                // (d,F), (d)
@@ -33,15 +37,26 @@ extension WeightStore {
         func norm(_ name: String, _ suffix: String, _ old: String) throws -> UnsafePointer<S> {
             try load(p + name + "." + suffix, shape: [d], alternatives: [p + name + "." + old])
         }
+        let valueBias = try load(p + "attention.self.value.bias", shape: [d])
+        let attentionOutput = try load(p + "attention.output.dense.weight", shape: [d, d])
+        let attentionOutputBias = try load(p + "attention.output.dense.bias", shape: [d])
+        let throughOutput = derived(count: d) { folded in
+            for o in 0..<d {
+                var sum = Double(attentionOutputBias[o])
+                for i in 0..<d { sum += Double(attentionOutput[o * d + i]) * Double(valueBias[i]) }
+                folded[o] = S(sum)
+            }
+        }
         return BertLayerWeights(
             query: try load(p + "attention.self.query.weight", shape: [d, d]),
             queryBias: try load(p + "attention.self.query.bias", shape: [d]),
             key: try load(p + "attention.self.key.weight", shape: [d, d]),
             keyBias: try load(p + "attention.self.key.bias", shape: [d]),
             value: try load(p + "attention.self.value.weight", shape: [d, d]),
-            valueBias: try load(p + "attention.self.value.bias", shape: [d]),
-            attentionOutput: try load(p + "attention.output.dense.weight", shape: [d, d]),
-            attentionOutputBias: try load(p + "attention.output.dense.bias", shape: [d]),
+            valueBias: valueBias,
+            attentionOutput: attentionOutput,
+            attentionOutputBias: attentionOutputBias,
+            attentionOutputBiasWithValueBias: throughOutput,
             attentionNorm: try norm("attention.output.LayerNorm", "weight", "gamma"),
             attentionNormBias: try norm("attention.output.LayerNorm", "bias", "beta"),
             intermediate: try load(p + "intermediate.dense.weight", shape: [f, d]),

@@ -34,6 +34,15 @@ final class WeightStore<S: KernelScalar>: @unchecked Sendable {
         keepAlive.append(OwnedBuffer(copy))
         return UnsafePointer(copy)
     }
+
+    /// A tensor of `count` values computed from loaded ones by `fill`, owned by the store.
+    func derived(count: Int, _ fill: (UnsafeMutablePointer<S>) -> Void) -> UnsafePointer<S> {
+        let values = UnsafeMutablePointer<S>.allocate(capacity: max(count, 1))
+        values.initialize(repeating: 0, count: count)
+        fill(values)
+        keepAlive.append(OwnedBuffer(values))
+        return UnsafePointer(values)
+    }
 }
 
 private final class OwnedBuffer<S>: @unchecked Sendable {

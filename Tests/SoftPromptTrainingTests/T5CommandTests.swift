@@ -22,7 +22,9 @@ struct T5CommandTests {
         defer { try? FileManager.default.removeItem(at: one.output) }
         let two = try Self.train(method: method, ranks: 2)
         defer { try? FileManager.default.removeItem(at: two.output) }
-        #expect(relativeError(two.theta.doubles, one.theta.doubles) < 1e-6)
+        // Not bit-identical: each rank's micro-batches hold other examples (dealt by rows) than one rank's, so
+        // BLAS rounds other shapes, and AdamW's normalised steps carry the Float32 rounding on (as on the BERT path).
+        #expect(relativeError(two.theta.doubles, one.theta.doubles) < 5e-6)
 
         // The exported adapter answers the demo task as the run's own final evaluation did.
         let summary = try #require(try JSONSerialization.jsonObject(
