@@ -191,12 +191,64 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
     }
 
     /// dInputsEmbeds (B,T,d) += ∂L/∂inputs_embeds (`accumulate: false`: =), given dLastHidden (B,T,d) =
-    /// ∂L/∂(last hidden state) for the batch of the latest forward (read past its `unreadPrefix` only). No weight gradients: the model is frozen.
-    /// Each gradient buffer's first writer overwrites it, so no pass is spent zeroing. For a packed batch
-    /// dLastHidden is read at real positions only, and padding rows of dInputsEmbeds get 0 (nothing added).
+    /// ∂L/∂(last hidden state) for the batch of the latest forward (read past its `unreadPrefix` only). No weight
+    /// gradients: the model is frozen. Each gradient buffer's first writer overwrites it, so no pass is spent
+    /// zeroing. For a packed batch dLastHidden is read at real positions only, and padding rows of dInputsEmbeds
+    /// get 0 (nothing added).
     @_specialize(exported: true, where S == Float)
     public func backward(dLastHidden: UnsafePointer<S>, dInputsEmbeds: UnsafeMutablePointer<S>,
                          accumulate: Bool = true) {
+        backward(dLastHidden: dLastHidden, dInputsEmbeds: dInputsEmbeds, accumulate: accumulate, summingPrefix: 0)
+    }
+
+    /// dPrefix (P,d) = Σ_b ∂L/∂inputs_embeds[b, 0..<P]: the gradient of a prompt that every sequence of the latest
+    /// forward starts with, given dLastHidden (B,T,d) as for `backward`. The rest of dInputsEmbeds (B,T,d), the
+    /// caller's buffer, is scratch. When each sequence's first P embedding rows are equal (same prompt, positions
+    /// and types) and the batch was packed without dropout, the first layer sums the prefix rows' query, key and
+    /// value gradients over the batch before its three input-gradient products, which then cost P rows instead
+    /// of N, and no text row's input gradient is computed. Otherwise the full backward runs and its prefix rows
+    /// are summed. dPrefix is the first P·d entries of dInputsEmbeds.
+    @_specialize(exported: true, where S == Float)
+    public func backwardToSharedPrefix(_ prefix: Int, dLastHidden: UnsafePointer<S>,
+                                       dInputsEmbeds: UnsafeMutablePointer<S>) {
+        guard let layout = current else { preconditionFailure("BertEncoder.backward called before forward") }
+        let d = config.hiddenSize
+        if sharesPrefix(prefix, layout: layout) {
+            backward(dLastHidden: dLastHidden, dInputsEmbeds: dInputsEmbeds, accumulate: false, summingPrefix: prefix)
+            summedPrefixes += 1
+            return
+        }
+        backward(dLastHidden: dLastHidden, dInputsEmbeds: dInputsEmbeds, accumulate: false, summingPrefix: 0)
+        for b in 1..<max(layout.batch, 1) {
+            let rows = dInputsEmbeds + b * layout.length * d
+            for i in 0..<prefix * d { dInputsEmbeds[i] += rows[i] }
+        }
+    }
+
+    /// Backwards that summed a shared prefix in the first layer (tests check the fast path is taken).
+    private(set) var summedPrefixes = 0
+
+    /// Whether the latest forward's batch lets the first layer sum the prefix: packed, no dropout, every sequence
+    /// at least P rows long, and its first P rows of LayerNorm input (embedding + position + type) equal to the
+    /// first sequence's, bit for bit, so that their LayerNorm is the same linear map and sums commute with it.
+    private func sharesPrefix(_ prefix: Int, layout: BertRowLayout) -> Bool {
+        guard prefix > 0, layout.packed, !(dropout?.isActive ?? false), let a = activations else { return false }
+        let d = config.hiddenSize, first = a.embeddingSum.pointer
+        var row = 0
+        for b in 0..<layout.batch {
+            let t = layout.rowCount(b)
+            guard t >= prefix else { return false }
+            if b > 0 && memcmp(first, first + row * d, prefix * d * MemoryLayout<S>.stride) != 0 { return false }
+            row += t
+        }
+        return true
+    }
+
+    /// The backward; with summingPrefix P > 0 (see `backwardToSharedPrefix`) it writes Σ_b of the first P input
+    /// rows' gradient to the first P·d entries of dInputsEmbeds and nothing else.
+    @_specialize(where S == Float)
+    private func backward(dLastHidden: UnsafePointer<S>, dInputsEmbeds: UnsafeMutablePointer<S>, accumulate: Bool,
+                          summingPrefix prefix: Int) {
         guard let layout = current, let a = activations else {
             preconditionFailure("BertEncoder.backward called before forward")
         }
@@ -238,6 +290,24 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
                                          keyMask: a.keyMask.pointer, dropoutMask: drop ? l.probsDropMask.map { UnsafePointer($0.pointer) } : nil,
                                          scratch: a.scoresScratch.pointer, dscores: a.dScores.pointer,
                                          heads: config.heads, headDim: config.headDim, skipping: skip)
+            if index == 0 && prefix > 0 {
+                // Only Σ_b of the prefix rows' input gradient is wanted, and every product below is linear in its
+                // rows: sum the residual share and dq, dk, dv over the batch first (dNormed, dContext are spent),
+                // then the products cost P rows. The prefix rows' LayerNorm is the same map in every sequence.
+                let sum = a.dNormed, rows = a.dContext
+                func addInputGradient(of gradient: UnsafeMutablePointer<S>, through weight: UnsafePointer<S>) {
+                    layout.sumPrefixRows(rows, from: gradient, prefix: prefix, width: d)
+                    linearBackward(dinp: sum, dout: rows, weight: weight, rows: prefix, inFeatures: d, outFeatures: d)
+                }
+                layout.sumPrefixRows(sum, from: dy, prefix: prefix, width: d)
+                addInputGradient(of: a.dq, through: w.query)
+                addInputGradient(of: a.dk, through: w.key)
+                addInputGradient(of: a.dv, through: w.value)
+                layerNormBackward(dinp: dInputsEmbeds, dout: sum, inp: a.embeddingSum.pointer,
+                                  mean: a.embeddingMean.pointer, rstd: a.embeddingRstd.pointer, weight: embeddings.norm,
+                                  rows: prefix, cols: d, accumulate: false)
+                return
+            }
             if skip > 0 {
                 // dy holds N_q rows: their input gradient (residual + query) goes to its packed rows, 0 elsewhere,
                 // before the keys and values add theirs to all N rows. dNormed is spent, so it is the staging.

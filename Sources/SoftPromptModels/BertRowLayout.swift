@@ -221,6 +221,20 @@ extension BertRowLayout {
         }
     }
 
+    /// sum (P,C) = Σ_b of each packed sequence's first P rows of x (N,C) (every sequence has at least P rows).
+    @_specialize(where S == Float)
+    func sumPrefixRows<S: KernelScalar>(_ sum: UnsafeMutablePointer<S>, from x: UnsafePointer<S>, prefix: Int,
+                                        width: Int) {
+        let count = prefix * width
+        sum.update(from: x, count: count)
+        var row = rowCount(0)
+        for b in 1..<max(batch, 1) {
+            let rows = x + row * width
+            for i in 0..<count { sum[i] += rows[i] }
+            row += rowCount(b)
+        }
+    }
+
     /// x (N,C) = the query rows (N_q,C) in their packed places, 0 in each sequence's first `skipped` rows.
     @_specialize(where S == Float)
     func scatterQueryRows<S: KernelScalar>(_ queries: UnsafePointer<S>, into x: UnsafeMutablePointer<S>, width: Int,

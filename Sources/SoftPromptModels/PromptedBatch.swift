@@ -83,6 +83,17 @@ public final class PromptedBatch<S: KernelScalar>: @unchecked Sendable {
         }
     }
 
+    /// Backward of the latest `forward` when only the prompt's gradient is wanted: dPrompt (n,d) += Σ over the
+    /// batch of ∂L/∂(prompt rows), from dLastHidden (B, n+L, d). Every sequence starts with the same prompt, so the
+    /// encoder sums over the batch inside its first layer and computes no text row's input gradient
+    /// (`BertEncoder.backwardToSharedPrefix`); `dInputsEmbeds` is its scratch.
+    @_specialize(exported: true, where S == Float)
+    public func backwardToPrompt(_ model: BertEncoder<S>, dLastHidden: UnsafePointer<S>,
+                                 accumulatingInto dPrompt: UnsafeMutablePointer<S>) {
+        model.backwardToSharedPrefix(promptLength, dLastHidden: dLastHidden, dInputsEmbeds: dInputsEmbeds)
+        for i in 0..<promptLength * width { dPrompt[i] += dInputsEmbeds[i] }
+    }
+
     /// Backward of the latest `forward`: fills `dInputsEmbeds` from dLastHidden (B, n+L, d).
     @_specialize(exported: true, where S == Float)
     public func backward(_ model: BertEncoder<S>, dLastHidden: UnsafePointer<S>) {

@@ -10,6 +10,8 @@ public struct StepReport: Sendable {
     public let step: Int
     public let loss: Double
     public let accuracy: Double
+    /// Positions the model computed: prompt and text rows for BERT (which skips padding), the padded encoder
+    /// and decoder positions for T5.
     public let tokens: Int
     public let learningRateFactor: Double
 }
@@ -158,7 +160,7 @@ public final class PromptTrainer {
     }
 
     /// Forward and backward of one micro-batch (whole units); adds to `gradient` (head) and `dPrompt`.
-    /// Returns its loss sum, units predicted right and tokens (prompt included).
+    /// Returns its loss sum, units predicted right and tokens (prompt included, padding not).
     private func microStep(_ examples: [EncodedExample]) throws -> (Float, Float, Float) {
         let rows = examples.count
         let length = try load(examples, training: true)
@@ -181,18 +183,29 @@ public final class PromptTrainer {
                 }
             }
         }
+        guard method.offsetsInputEmbeddings else {
+            // Only the prompt rows' input gradient feeds θ.
+            dPrompt.withUnsafeMutableBufferPointer {
+                batch.backwardToPrompt(model, dLastHidden: dHidden, accumulatingInto: $0.baseAddress!)
+            }
+            return (Float(loss), Float(correct), Float(tokens(examples)))
+        }
+        // The input offset (DePT, ADePT) needs the text rows' input gradient too.
         batch.backward(model, dLastHidden: dHidden)
         batch.accumulatePromptGradient(into: &dPrompt)
-        if method.offsetsInputEmbeddings {
-            let (n, d) = (method.promptLength, model.config.hiddenSize)
-            theta.withUnsafeBufferPointer { th in
-                gradient.withUnsafeMutableBufferPointer { g in
-                    method.inputOffsetBackward(theta: th.baseAddress!, dEmbeddings: batch.dInputsEmbeds + n * d, batch: rows,
-                                               length: length, rowStride: t * d, gradient: g.baseAddress!)
-                }
+        let (n, d) = (method.promptLength, model.config.hiddenSize)
+        theta.withUnsafeBufferPointer { th in
+            gradient.withUnsafeMutableBufferPointer { g in
+                method.inputOffsetBackward(theta: th.baseAddress!, dEmbeddings: batch.dInputsEmbeds + n * d, batch: rows,
+                                           length: length, rowStride: t * d, gradient: g.baseAddress!)
             }
         }
-        return (Float(loss), Float(correct), Float(rows * (method.promptLength + length)))
+        return (Float(loss), Float(correct), Float(tokens(examples)))
+    }
+
+    /// The rows the encoder computes for examples: prompt and text, not padding.
+    private func tokens(_ examples: [EncodedExample]) -> Int {
+        examples.reduce(0) { $0 + method.promptLength + $1.ids.count }
     }
 
     /// Pads the examples to their longest and fills the prompted batch; returns the text length L.

@@ -319,9 +319,8 @@ struct Bench: ParsableCommand {
             try input.fill(prompt: promptValues.pointer, ids: ids, typeIds: types, attentionMask: mask, embedding: encoder)
             _ = try input.forward(encoder, readsPromptOutputs: false)  // as the trainer: its head pools the text
             forwardTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-            input.backward(encoder, dLastHidden: dHidden.pointer)
             dPrompt.fill(0)
-            input.accumulatePromptGradient(into: dPrompt.pointer)
+            input.backwardToPrompt(encoder, dLastHidden: dHidden.pointer, accumulatingInto: dPrompt.pointer)
         }
         let startup = ProcessClock.secondsSinceProcessStart()
         try step()  // warm-up: allocates the activation arena
