@@ -17,8 +17,9 @@ struct Bench: ParsableCommand {
             FLOPs per token = 4·N_w + 12·L·d·T (N_w: weights in matrix products; forward 2·N_w, backward 2·N_w \
             since no weight gradients are needed; attention 4·L·d·T forward, 8·L·d·T backward). MFU is the \
             achieved rate over the one-thread sgemm rate measured in the same run. Like the trainer, the step skips \
-            the last layer's work for the prompt rows, whose outputs its head does not read: `executed_gflops` \
-            counts only the FLOPs run, `gflops` and MFU the model's.
+            the last layer's work for the prompt rows, whose outputs its head does not read, and the first layer's \
+            input-gradient products for the text rows, which feed no parameter: `executed_gflops` counts only the \
+            FLOPs run, `gflops` and MFU the model's.
 
             T5 (a T5 folder, or --random-model t5-base|t5-small): encoder length --prompt + --seq, decoder --target \
             tokens; the step is forward, teacher-forced loss and the input-gradient backward (with --method, whole \
@@ -340,9 +341,11 @@ struct Bench: ParsableCommand {
         let matrixWeights = layers * (4 * d * d + 2 * d * Double(c.intermediateSize))
         let flopsPerToken = 4 * matrixWeights + 12 * layers * d * Double(length)
         let gflops = flopsPerToken * tokens / median / 1e9
-        // Model FLOPs above (what PyTorch executes too); the last layer skips the prompt rows' query, attention
-        // output and feed-forward, forward and backward: 8·d² + 8·d·f matrix and 12·d·T attention FLOPs per row.
+        // Model FLOPs above (what PyTorch executes too). Not run: in the last layer the prompt rows' query, attention
+        // output and feed-forward, forward and backward (8·d² + 8·d·f matrix and 12·d·T attention FLOPs per row);
+        // in the first layer's backward the q, k, v input-gradient products of all but P rows (6·d² each).
         let skippedFlops = Double(batch * prompt) * (8 * d * d + 8 * d * Double(c.intermediateSize) + 12 * d * Double(length))
+            + Double(batch * length - prompt) * 6 * d * d
         let executedGFLOPS = (flopsPerToken * tokens - skippedFlops) / median / 1e9
         let rssMB = ProcessClock.maxResidentMegabytes()
         try report([
