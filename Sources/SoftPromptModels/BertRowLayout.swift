@@ -212,12 +212,8 @@ extension BertRowLayout {
     @_specialize(where S == Float)
     func gatherQueryRows<S: KernelScalar>(_ queries: UnsafeMutablePointer<S>, from x: UnsafePointer<S>, width: Int,
                                           skipping skipped: Int) {
-        var row = 0, queryRow = 0
-        for b in 0..<batch {
-            let t = rowCount(b), tq = queryRowCount(b, skipping: skipped)
+        forEachPackedSequence(skipping: skipped) { row, queryRow, t, tq in
             (queries + queryRow * width).update(from: x + (row + t - tq) * width, count: tq * width)
-            row += t
-            queryRow += tq
         }
     }
 
@@ -239,11 +235,20 @@ extension BertRowLayout {
     @_specialize(where S == Float)
     func scatterQueryRows<S: KernelScalar>(_ queries: UnsafePointer<S>, into x: UnsafeMutablePointer<S>, width: Int,
                                            skipping skipped: Int) {
+        forEachPackedSequence(skipping: skipped) { row, queryRow, t, tq in
+            (x + row * width).update(repeating: 0, count: (t - tq) * width)
+            (x + (row + t - tq) * width).update(from: queries + queryRow * width, count: tq * width)
+        }
+    }
+
+    /// Calls body per packed sequence with its first row (of N), first query row (of N_q), rows and query rows.
+    @inline(__always)
+    private func forEachPackedSequence(skipping skipped: Int,
+                                       _ body: (_ row: Int, _ queryRow: Int, _ rows: Int, _ queryRows: Int) -> Void) {
         var row = 0, queryRow = 0
         for b in 0..<batch {
             let t = rowCount(b), tq = queryRowCount(b, skipping: skipped)
-            (x + row * width).update(repeating: 0, count: (t - tq) * width)
-            (x + (row + t - tq) * width).update(from: queries + queryRow * width, count: tq * width)
+            body(row, queryRow, t, tq)
             row += t
             queryRow += tq
         }
