@@ -2,7 +2,8 @@ import SoftPromptTensor
 
 /// One encoder layer's frozen weights, in PyTorch's (out, in) layout.
 struct BertLayerWeights<S: KernelScalar> {
-    let query, queryBias, key, keyBias, value, valueBias: UnsafePointer<S>  // (d,d), (d)
+    /// No key bias: it adds q·b_k to every score of a query row, which the softmax ignores.
+    let query, queryBias, key, value, valueBias: UnsafePointer<S>  // (d,d), (d)
     let attentionOutput, attentionOutputBias: UnsafePointer<S>              // (d,d), (d)
     /// bo + Wo·bv (d): the attention output's bias with the value bias carried through it. Each row of the
     /// attention probabilities sums to 1, so P·(V + bv) = P·V + bv and (P·V + bv)·Woᵀ + bo = P·V·Woᵀ + this:
@@ -37,6 +38,7 @@ extension WeightStore {
         func norm(_ name: String, _ suffix: String, _ old: String) throws -> UnsafePointer<S> {
             try load(p + name + "." + suffix, shape: [d], alternatives: [p + name + "." + old])
         }
+        _ = try load(p + "attention.self.key.bias", shape: [d])  // checked, never read (see `key`)
         let valueBias = try load(p + "attention.self.value.bias", shape: [d])
         let attentionOutput = try load(p + "attention.output.dense.weight", shape: [d, d])
         let attentionOutputBias = try load(p + "attention.output.dense.bias", shape: [d])
@@ -51,7 +53,6 @@ extension WeightStore {
             query: try load(p + "attention.self.query.weight", shape: [d, d]),
             queryBias: try load(p + "attention.self.query.bias", shape: [d]),
             key: try load(p + "attention.self.key.weight", shape: [d, d]),
-            keyBias: try load(p + "attention.self.key.bias", shape: [d]),
             value: try load(p + "attention.self.value.weight", shape: [d, d]),
             valueBias: valueBias,
             attentionOutput: attentionOutput,
