@@ -223,11 +223,10 @@ extension BertRowLayout {
                                         width: Int) {
         let count = prefix * width
         sum.update(from: x, count: count)
-        var row = rowCount(0)
-        for b in 1..<max(batch, 1) {
+        forEachPackedSequence(skipping: 0) { row, _, _, _ in
+            guard row > 0 else { return }  // the first sequence is the sum's start
             let rows = x + row * width
             for i in 0..<count { sum[i] += rows[i] }
-            row += rowCount(b)
         }
     }
 

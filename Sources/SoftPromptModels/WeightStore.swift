@@ -29,10 +29,9 @@ final class WeightStore<S: KernelScalar>: @unchecked Sendable {
         if S.self == Float.self {
             return UnsafeRawPointer(tensor.pointer).assumingMemoryBound(to: S.self)
         }
-        let copy = UnsafeMutablePointer<S>.allocate(capacity: max(tensor.count, 1))
-        for i in 0..<tensor.count { copy[i] = S(tensor.pointer[i]) }
-        keepAlive.append(OwnedBuffer(copy))
-        return UnsafePointer(copy)
+        return derived(count: tensor.count) { copy in
+            for i in 0..<tensor.count { copy[i] = S(tensor.pointer[i]) }
+        }
     }
 
     /// A tensor of `count` values computed from loaded ones by `fill`, owned by the store.

@@ -115,9 +115,9 @@ public final class PromptTrainer {
     /// The units of global batch `step` this rank computes: dealt by rows (`RankShares`), so the ranks finish
     /// their shares together.
     private func share(ofStep step: Int) -> [Int] {
-        let k = objective.unitSize, n = method.promptLength
+        let k = objective.unitSize
         return RankShares.share(of: globalBatch(step), rank: communicator.rank, ranks: communicator.size) { unit in
-            (unit * k..<(unit + 1) * k).reduce(0) { $0 + n + train[$1].ids.count }
+            (unit * k..<(unit + 1) * k).reduce(0) { $0 + computedRows(train[$1]) }
         }
     }
 
@@ -203,10 +203,10 @@ public final class PromptTrainer {
         return (Float(loss), Float(correct), Float(tokens(examples)))
     }
 
-    /// The rows the encoder computes for examples: prompt and text, not padding.
-    private func tokens(_ examples: [EncodedExample]) -> Int {
-        examples.reduce(0) { $0 + method.promptLength + $1.ids.count }
-    }
+    /// The rows the encoder computes for an example: prompt and text, not padding.
+    private func computedRows(_ example: EncodedExample) -> Int { method.promptLength + example.ids.count }
+
+    private func tokens(_ examples: [EncodedExample]) -> Int { examples.reduce(0) { $0 + computedRows($1) } }
 
     /// Pads the examples to their longest and fills the prompted batch; returns the text length L.
     private func load(_ examples: [EncodedExample], training: Bool) throws -> Int {
