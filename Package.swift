@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Every layer of DESIGN.md §2 is its own target, so the compiler enforces the direction of dependencies:
-// C bridges ← Tensor ← Checkpoint ← Models …; Distributed stands on CMPI alone.
+// C targets ← Tensor ← Checkpoint ← Models …; Distributed stands on CMPI alone.
 let package = Package(
     name: "SoftPrompt",
     platforms: [.macOS(.v14)],
@@ -16,16 +16,17 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
-        // C bridges
+        // C: the bridges to MPI and BLAS, and the row kernels compiled per instruction set
         .systemLibrary(name: "COpenMPI", pkgConfig: "ompi-c",
                        providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
         .target(name: "CMPI", dependencies: ["COpenMPI"]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "CKernels"),
 
         // Layers
         .target(name: "SoftPromptTensor", dependencies: [
-            "CBLAS",
+            "CBLAS", "CKernels",
             .product(name: "RealModule", package: "swift-numerics"),
         ]),
         .target(name: "SoftPromptJSON"),
@@ -54,7 +55,7 @@ let package = Package(
                 path: "Tests/SoftPromptTestSupport"),
 
         // One test target per layer
-        .testTarget(name: "SoftPromptTensorTests", dependencies: ["SoftPromptTensor", "SoftPromptTestSupport"]),
+        .testTarget(name: "SoftPromptTensorTests", dependencies: ["SoftPromptTensor", "SoftPromptTestSupport", "CKernels"]),
         .testTarget(name: "SoftPromptJSONTests", dependencies: ["SoftPromptJSON"]),
         .testTarget(name: "SoftPromptCheckpointTests", dependencies: ["SoftPromptCheckpoint"]),
         .testTarget(name: "SoftPromptTasksTests", dependencies: ["SoftPromptTasks", "SoftPromptTestSupport"],

@@ -383,13 +383,14 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
     private func activationForwardKeepingSlope(out: UnsafeMutablePointer<S>, slopeInPlace x: UnsafeMutablePointer<S>,
                                                addingBias bias: UnsafePointer<S>, rows: Int) {
         let f = config.intermediateSize
-        for r in 0..<rows {
-            let row = x + r * f, activated = out + r * f
-            for j in 0..<f { row[j] += bias[j] }
-            switch config.activation {
-            case .gelu: geluForwardKeepingSlope(out: activated, slopeInPlace: row, count: f, form: .exact)
-            case .geluTanh: geluForwardKeepingSlope(out: activated, slopeInPlace: row, count: f, form: .tanh)
-            case .relu: reluForwardKeepingSlope(out: activated, slopeInPlace: row, count: f)
+        switch config.activation {
+        case .gelu: geluForwardKeepingSlope(out: out, slopeInPlace: x, addingBias: bias, rows: rows, cols: f, form: .exact)
+        case .geluTanh: geluForwardKeepingSlope(out: out, slopeInPlace: x, addingBias: bias, rows: rows, cols: f, form: .tanh)
+        case .relu:
+            for r in 0..<rows {
+                let row = x + r * f
+                for j in 0..<f { row[j] += bias[j] }
+                reluForwardKeepingSlope(out: out + r * f, slopeInPlace: row, count: f)
             }
         }
     }

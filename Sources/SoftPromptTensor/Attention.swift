@@ -69,8 +69,8 @@ public func attentionForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, prob
                 if shape.causal && i + 1 < tk {
                     (row + i + 1).update(repeating: -S.infinity, count: tk - i - 1)
                 }
-                softmaxRow(row, row, tk)
             }
+            softmaxRows(p, rows: tq, cols: tk)
             // out_h (Tq,Dh) = (probs ⊙ dropout) · v_h
             var weights = UnsafePointer(p)
             if let dropoutMask, let scratch {
@@ -152,11 +152,7 @@ func attentionHeadBackward<S: KernelScalar>(dq dqh: UnsafeMutablePointer<S>, dk 
     gemm(transposeA: true, m: tk, n: dh, k: tq, a: weights, lda: tk, b: douth, ldb: width,
          beta: beta, c: dvh, ldc: vStride)
     // softmax backward in place: dscores = probs · (dprobs − Σ dprobs·probs); masked entries have probs 0
-    for i in 0..<tq {
-        let pr = p + i * tk, ds = dscores + i * tk
-        let dot = rowDot(UnsafePointer(ds), pr, tk)
-        for j in 0..<tk { ds[j] = pr[j] * (ds[j] - dot) }
-    }
+    softmaxRowsBackwardInPlace(dscores, probabilities: p, rows: tq, cols: tk)
     // dq_h += scale · dscores · k_h;  dk_h += scale · dscoresᵀ · q_h
     gemm(m: tq, n: dh, k: tk, alpha: scale, a: dscores, lda: tk, b: kh, ldb: kStride,
          beta: beta, c: dqh, ldc: qStride)

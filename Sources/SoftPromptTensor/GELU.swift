@@ -1,3 +1,4 @@
+import CKernels
 import RealModule
 
 /// Which GELU: BERT uses the exact erf form ("gelu"); T5 v1.1 and Flan-T5 the tanh form ("gelu_new").
@@ -21,29 +22,35 @@ public func geluForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, inp: Unsa
 @inlinable
 public func geluForwardKeepingSlope<S: KernelScalar>(out: UnsafeMutablePointer<S>, slopeInPlace x: UnsafeMutablePointer<S>,
                                                      count: Int, form: GELUForm) {
-    guard S.self == Float.self else {
-        for i in 0..<count {
-            out[i] = gelu(x[i], form)
-            x[i] = geluDerivative(x[i], form)
-        }
-        return
+    geluForwardKeepingSlope(out: out, slopeInPlace: x, addingBias: nil, rows: 1, cols: count, form: form)
+}
+
+/// out (rows,cols) = GELU(x + bias) and x (rows,cols) := GELU′(x + bias), bias (cols) or nil: a linear layer's
+/// bias, its activation and the slope in one pass. The exact form in Float runs the C kernel (AVX-512 where
+/// the CPU has it); the rest go row by row, so the biased row is still in L1 when the activation reads it.
+@inlinable
+public func geluForwardKeepingSlope<S: KernelScalar>(out: UnsafeMutablePointer<S>, slopeInPlace x: UnsafeMutablePointer<S>,
+                                                     addingBias bias: UnsafePointer<S>?, rows: Int, cols: Int,
+                                                     form: GELUForm) {
+    if S.self == Float.self && form == .exact {
+        return sp_gelu_keeping_slope(asFloat(out), asFloat(x), bias.map { asFloat($0) }, rows, cols)
     }
-    let y = UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self)
-    let s = UnsafeMutableRawPointer(x).assumingMemoryBound(to: Float.self)
-    switch form {
-    case .exact:
-        for i in 0..<count {
-            let f = s[i]
-            let cdf = 0.5 * (1 + fastErf(f * 0.70710678118654752440))
-            y[i] = f * cdf
-            s[i] = cdf + f * 0.39894228040143267794 * fastExp(-0.5 * f * f)
-        }
-    case .tanh:
-        for i in 0..<count {
-            let f = s[i]
-            let t = fastTanh(0.79788456080286535588 * (f + 0.044715 * f * f * f))
-            y[i] = 0.5 * f * (1 + t)
-            s[i] = 0.5 * (1 + t) + 0.5 * f * (1 - t * t) * 0.79788456080286535588 * (1 + 3 * 0.044715 * f * f)
+    for r in 0..<rows {
+        let row = x + r * cols, activated = out + r * cols
+        if let bias { for j in 0..<cols { row[j] += bias[j] } }
+        if S.self == Float.self {  // the tanh form (T5 v1.1, Flan-T5)
+            let (y, s) = (asFloat(activated), asFloat(row))
+            for i in 0..<cols {
+                let f = s[i]
+                let t = fastTanh(0.79788456080286535588 * (f + 0.044715 * f * f * f))
+                y[i] = 0.5 * f * (1 + t)
+                s[i] = 0.5 * (1 + t) + 0.5 * f * (1 - t * t) * 0.79788456080286535588 * (1 + 3 * 0.044715 * f * f)
+            }
+        } else {
+            for i in 0..<cols {
+                activated[i] = gelu(row[i], form)
+                row[i] = geluDerivative(row[i], form)
+            }
         }
     }
 }

@@ -21,8 +21,7 @@ public func attentionForwardKeepingStatistics<S: KernelScalar>(out: UnsafeMutabl
     let (tq, tk, dh, width) = (shape.queryLength, shape.keyLength, shape.headDim, shape.width)
     forEachHeadsScores(p, q: q, qStride: qStride, k: k, kStride: kStride, vStride: vStride, keyMask: keyMask,
                        shape: shape) { o, head in
-        let rows = statistics + head * tq * 2
-        for i in 0..<tq { softmaxRowKeepingStatistics(p + i * tk, tk, statistics: rows + 2 * i) }
+        softmaxRows(p, rows: tq, cols: tk, statistics: statistics + head * tq * 2)
         // out_h (Tq,Dh) = probs · v_h
         gemm(m: tq, n: dh, k: tk, a: p, lda: tk, b: v + o.v, ldb: vStride, c: out + o.out, ldc: width)
     }
@@ -45,8 +44,7 @@ public func attentionBackwardRecomputing<S: KernelScalar>(dq: UnsafeMutablePoint
     let beta: S = accumulate ? 1 : 0
     forEachHeadsScores(p, q: q, qStride: qStride, k: k, kStride: kStride, vStride: vStride, keyMask: keyMask,
                        shape: shape) { o, head in
-        let rows = statistics + head * tq * 2
-        for i in 0..<tq { softmaxRowRebuilt(p + i * tk, tk, statistics: rows + 2 * i) }
+        softmaxRowsRebuilt(p, rows: tq, cols: tk, statistics: statistics + head * tq * 2)
         attentionHeadBackward(dq: dq + o.q, dk: dk + o.k, dv: dv + o.v, dout: dout + o.out, probs: p,
                               q: q + o.q, qStride: qStride, k: k + o.k, kStride: kStride, v: v + o.v, vStride: vStride,
                               dropoutMask: nil, scratch: nil, dscores: dscores, shape: shape, beta: beta)

@@ -65,10 +65,10 @@ import Testing
     @Test func aFullyMaskedRowGivesZerosAndRebuildsAsZeros() {
         var row: [Float] = [-.infinity, -.infinity, -.infinity]
         var statistics: [Float] = [7, 7]
-        softmaxRowKeepingStatistics(&row, 3, statistics: &statistics)
+        softmaxRows(&row, rows: 1, cols: 3, statistics: &statistics)
         #expect(row == [0, 0, 0])
         var rebuilt: [Float] = [-.infinity, -.infinity, -.infinity]
-        softmaxRowRebuilt(&rebuilt, 3, statistics: statistics)
+        softmaxRowsRebuilt(&rebuilt, rows: 1, cols: 3, statistics: statistics)
         #expect(rebuilt == [0, 0, 0])
     }
 }
