@@ -21,7 +21,7 @@ public final class RunOutput {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let url = directory.appendingPathComponent("metrics.jsonl")
             if !resuming || !FileManager.default.fileExists(atPath: url.path) {
-                FileManager.default.createFile(atPath: url.path, contents: nil)
+                _ = FileManager.default.createFile(atPath: url.path, contents: nil)  // a failure surfaces just below
             }
             metrics = try FileHandle(forWritingTo: url)
             try metrics?.seekToEnd()

@@ -351,8 +351,8 @@ struct Bench: ParsableCommand {
         try report([
             "benchmark": "prompt_tuning_step", "attention_cache": attentionCache, "last_layer_prompt_rows": "skipped",
             "executed_gflops": executedGFLOPS, "model": directory.url.path, "batch": batch, "seq": seq,
-            "prompt": prompt, "threads": threads, "blas_core": BLAS.coreName, "repeats": repeats,
-            "step_seconds_min": best, "step_seconds_median": median, "tokens_per_second": tokens / median,
+            "prompt": prompt, "threads": threads, "blas_core": BLAS.coreName, "row_kernels": RowKernels.familyName,
+            "repeats": repeats, "step_seconds_min": best, "step_seconds_median": median, "tokens_per_second": tokens / median,
             "gflops": gflops, "sgemm_gflops": sgemmGFLOPS, "mfu": gflops / sgemmGFLOPS,
             "max_rss_mb": rssMB, "startup_seconds": startup, "flops_per_token": flopsPerToken,
             "forward_seconds_median": forwardMedian,
