@@ -5,7 +5,8 @@ import RealModule
 @inlinable
 public func softmaxForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, inp: UnsafePointer<S>,
                                             rows: Int, cols: Int) {
-    for r in 0..<rows { softmaxRow(out + r * cols, inp + r * cols, cols) }
+    if UnsafePointer(out) != inp { out.update(from: inp, count: rows * cols) }
+    softmaxRows(out, rows: rows, cols: cols)
 }
 
 /// One row of softmax, in place allowed (out == inp). Returns log Σ exp(x), which cross-entropy needs
