@@ -51,8 +51,14 @@ public final class PromptTrainer {
     private var pooled: [Float], dPooled: [Float], logits: [Float], dLogits: [Float]
     private var dHidden: [Float]
 
-    /// `train` and `dev` hold whole units: for multiple choice, the candidates of a question are consecutive.
+    /// Encoder rows per unit: the unit's examples, each two rows when pairs are encoded apart.
+    public let rowsPerUnit: Int
+
+    /// `train` and `dev` hold whole units: for multiple choice, the candidates of a question are consecutive;
+    /// with `comparesPairs` (classification and regression only), each example is two consecutive rows, its two
+    /// texts encoded apart (`PairEncoding.separate`), which the head compares.
     public init(model: BertModel, method: any PromptMethod, classes: Int, kind: TaskKind = .classification,
+                comparesPairs: Bool = false,
                 communicator: any Communicator, options: TrainingOptions, train: [EncodedExample], dev: [EncodedExample],
                 padId: Int32) {
         self.model = model
@@ -63,10 +69,12 @@ public final class PromptTrainer {
         self.dev = dev
         self.padId = padId
         objective = TaskObjective(kind: kind, classes: classes)
-        batches = GlobalBatches(seed: options.seed, batchSize: options.batchSize, units: train.count / objective.unitSize)
-        precondition(train.count % objective.unitSize == 0 && dev.count % objective.unitSize == 0,
-                     "multiple-choice examples must come in whole questions")
-        head = ClassificationHead(classes: objective.outputs, width: model.config.hiddenSize)
+        precondition(!comparesPairs || objective.unitSize == 1, "pairs encoded apart need one example per unit")
+        rowsPerUnit = objective.unitSize * (comparesPairs ? 2 : 1)
+        batches = GlobalBatches(seed: options.seed, batchSize: options.batchSize, units: train.count / rowsPerUnit)
+        precondition(train.count % rowsPerUnit == 0 && dev.count % rowsPerUnit == 0,
+                     "multiple-choice examples must come in whole questions, pairs encoded apart in whole pairs")
+        head = ClassificationHead(classes: objective.outputs, width: model.config.hiddenSize, comparesPairs: comparesPairs)
         method.declare(in: &layout)
         head.declare(in: &layout)
         theta = Array(repeating: 0, count: layout.count)
@@ -79,7 +87,7 @@ public final class PromptTrainer {
         let d = model.config.hiddenSize, n = method.promptLength
         prompt = Array(repeating: 0, count: n * d)
         dPrompt = prompt
-        let rows = max(options.microBatchSize, options.evalBatchSize) * objective.unitSize
+        let rows = max(options.microBatchSize, options.evalBatchSize) * rowsPerUnit
         let longest = min(options.maxLength, max(train.map(\.ids.count).max() ?? 1, dev.map(\.ids.count).max() ?? 1))
         batch = PromptedBatch(batch: rows, promptLength: n, textLength: longest, width: d)
         pooled = Array(repeating: 0, count: rows * d)
@@ -107,7 +115,7 @@ public final class PromptTrainer {
     }
 
     /// Training units (see `TaskObjective.unitSize`) in the training set.
-    public var trainingUnits: Int { train.count / objective.unitSize }
+    public var trainingUnits: Int { train.count / rowsPerUnit }
 
     /// Training-unit positions of global batch `k`: consecutive slices of seeded per-epoch permutations.
     public func globalBatch(_ k: Int) -> [Int] { batches.batch(k) }
@@ -115,7 +123,7 @@ public final class PromptTrainer {
     /// The units of global batch `step` this rank computes: dealt by rows (`RankShares`), so the ranks finish
     /// their shares together.
     private func share(ofStep step: Int) -> [Int] {
-        let k = objective.unitSize
+        let k = rowsPerUnit
         return RankShares.share(of: globalBatch(step), rank: communicator.rank, ranks: communicator.size) { unit in
             (unit * k..<(unit + 1) * k).reduce(0) { $0 + computedRows(train[$1]) }
         }
@@ -155,21 +163,21 @@ public final class PromptTrainer {
 
     /// The rows of units `units` of `examples`, in order.
     private func rows(of units: [Int], in examples: [EncodedExample]) -> [EncodedExample] {
-        let k = objective.unitSize
+        let k = rowsPerUnit
         return units.flatMap { examples[$0 * k..<($0 + 1) * k] }
     }
 
     /// Forward and backward of one micro-batch (whole units); adds to `gradient` (head) and `dPrompt`.
     /// Returns its loss sum, units predicted right and tokens (prompt included, padding not).
     private func microStep(_ examples: [EncodedExample]) throws -> (Float, Float, Float) {
-        let rows = examples.count
         let length = try load(examples, training: true)
+        let rows = examples.count, logitsRows = head.logitsRows(sequences: rows)
         let hidden = try batch.forward(model, readsPromptOutputs: false)  // the head pools the text rows
         let t = batch.length
         let (loss, correct) = theta.withUnsafeBufferPointer { th in
             head.forward(theta: th.baseAddress!, hidden: hidden, poolMask: poolMask, batch: rows, length: t,
                          pooled: &pooled, logits: &logits)
-            return objective.lossAndGradient(logits: logits, labels: targets, scores: scores, rows: rows,
+            return objective.lossAndGradient(logits: logits, labels: targets, scores: scores, rows: logitsRows,
                                              globalUnits: options.batchSize, dLogits: &dLogits)
         }
         theta.withUnsafeBufferPointer { th in
@@ -217,12 +225,14 @@ public final class PromptTrainer {
         refill(&typeIds, with: 0, count: rows * length)
         refill(&mask, with: 0, count: rows * length)
         refill(&poolMask, with: 0, count: rows * (n + length))
-        refill(&targets, with: 0, count: rows)
+        // Targets per logits row: one per example row, or per pair (both rows carry it).
+        let logitsRows = head.logitsRows(sequences: rows), step = rows / max(logitsRows, 1)
+        refill(&targets, with: 0, count: logitsRows)
         scores.removeAll(keepingCapacity: true)
-        scores.append(contentsOf: repeatElement(0, count: rows))
-        for (r, e) in examples.enumerated() {
-            targets[r] = Int32(e.label)
-            scores[r] = Float(e.score)
+        scores.append(contentsOf: repeatElement(0, count: logitsRows))
+        for r in 0..<logitsRows {
+            targets[r] = Int32(examples[r * step].label)
+            scores[r] = Float(examples[r * step].score)
         }
         for (r, e) in examples.enumerated() {
             for (j, id) in e.ids.enumerated() {
@@ -248,28 +258,29 @@ public final class PromptTrainer {
     /// outputs every metric reads).
     public func evaluate() throws -> Double {
         let values = try outputs(for: dev)
-        let k = objective.unitSize
+        let k = objective.unitSize, units = dev.count / rowsPerUnit
         var right = 0
-        for unit in 0..<dev.count / k {
+        for unit in 0..<units {
             switch objective.kind {
             case .multipleChoice:
                 let scores = values[unit * k..<(unit + 1) * k]
                 let chosen = scores.indices.max { scores[$0] < scores[$1] }! - unit * k
                 if dev[unit * k + chosen].label == 1 { right += 1 }
             default:
-                if Int(values[unit]) == dev[unit].label { right += 1 }
+                if Int(values[unit]) == dev[unit * rowsPerUnit].label { right += 1 }
             }
         }
-        return dev.isEmpty ? 0 : Double(right) / Double(dev.count / k)
+        return dev.isEmpty ? 0 : Double(right) / Double(units)
     }
 
-    /// Every example's output with the current θ (`TaskObjective.output`), on every rank: each rank computes
-    /// its share of the units (r, r+N, …) and a sum over ranks of the zero-padded shares gathers them.
+    /// Every example's output with the current θ (`TaskObjective.output`; one per pair encoded apart), on every
+    /// rank: each rank computes its share of the units (r, r+N, …) and a sum over ranks of the zero-padded shares
+    /// gathers them.
     public func outputs(for examples: [EncodedExample]) throws -> [Double] {
-        let k = objective.unitSize, units = examples.count / k
+        let k = objective.unitSize, units = examples.count / rowsPerUnit
         let mine = Array(stride(from: communicator.rank, to: units, by: communicator.size))
         let values = try localOutputs(for: rows(of: mine, in: examples))
-        var gathered = [Float](repeating: 0, count: examples.count)
+        var gathered = [Float](repeating: 0, count: units * k)
         for (i, unit) in mine.enumerated() {
             for j in 0..<k { gathered[unit * k + j] = Float(values[i * k + j]) }
         }
@@ -282,12 +293,13 @@ public final class PromptTrainer {
         try localOutputs(for: examples).map { Int($0) }
     }
 
-    /// Each example's output with the current θ (this rank only; no communication). Whole units per chunk.
+    /// Each example's output with the current θ (this rank only; no communication); one per pair encoded
+    /// apart. Whole units per chunk.
     public func localOutputs(for examples: [EncodedExample]) throws -> [Double] {
         theta.withUnsafeBufferPointer { method.materialize(theta: $0.baseAddress!, prompt: &prompt) }
         var values: [Double] = []
         values.reserveCapacity(examples.count)
-        let chunkRows = options.evalBatchSize * objective.unitSize
+        let chunkRows = options.evalBatchSize * rowsPerUnit
         var start = 0
         while start < examples.count {
             let chunk = Array(examples[start..<min(start + chunkRows, examples.count)])
@@ -298,7 +310,9 @@ public final class PromptTrainer {
                              length: batch.length, pooled: &pooled, logits: &logits)
             }
             logits.withUnsafeBufferPointer { l in
-                for r in 0..<chunk.count { values.append(objective.output(logits: l.baseAddress!, row: r)) }
+                for r in 0..<head.logitsRows(sequences: chunk.count) {
+                    values.append(objective.output(logits: l.baseAddress!, row: r))
+                }
             }
             start += chunkRows
             onEvaluationChunk?()

@@ -72,14 +72,23 @@ struct Predict: ParsableCommand {
         // Offset methods are rebuilt from their own tensors; every other method is its exported prompt.
         let (method, methodMaxLength) = try ExportedMethod.rebuild(methodFile: methodFile, promptLength: n, width: d,
                                                                    maxLength: maxLength)
+        // A head that reads 4d features compares two texts encoded apart (`train --pair-encoding separate`).
+        let comparesPairs = headWeight.shape.count == 2 && headWeight.shape[1] == 4 * d
+        guard comparesPairs || headWeight.shape == [headBias.count, d] else {
+            throw ValidationError("\(folder.path)/head.safetensors: weight \(headWeight.shape) is neither (C, \(d)) nor (C, \(4 * d))")
+        }
         let labels = try task.map { try TaskCatalog.load($0, directory: data.map { URL(fileURLWithPath: $0) }, seed: 42) }
+        if comparesPairs && labels == nil {
+            throw ValidationError("\(folder.path): this head compares two texts encoded apart; score a pair task with --task")
+        }
         let inputs = labels?.test ?? texts.map { TaskExample(text: $0, label: 0) }
-        let examples = tokenizer.encode(inputs, maxLength: min(maxLength, methodMaxLength))
+        let examples = try tokenizer.encode(inputs, maxLength: min(maxLength, methodMaxLength),
+                                            pairEncoding: comparesPairs ? .separate : .joint)
         var options = TrainingOptions()
         options.maxLength = min(maxLength, methodMaxLength)
         let kind = labels?.kind ?? .classification
         let predictor = PromptTrainer(model: encoder, method: method, classes: headBias.count, kind: kind,
-                                      communicator: SingleProcessCommunicator(), options: options, train: [], dev: examples,
+                                      comparesPairs: comparesPairs, communicator: SingleProcessCommunicator(), options: options, train: [], dev: examples,
                                       padId: tokenizer.padId)
         predictor.setTensor("head.weight", values: headWeight.toArray())
         predictor.setTensor("head.bias", values: headBias.toArray())
@@ -94,11 +103,11 @@ struct Predict: ParsableCommand {
         if let labels {
             let metrics = TaskMetrics.compute(kind: kind, taskName: labels.name, examples: labels.test, outputs: outputs)
             if json {
-                var object: [String: Any] = ["task": labels.name, "split": labels.split, "examples": examples.count]
+                var object: [String: Any] = ["task": labels.name, "split": labels.split, "examples": labels.test.count]
                 for (name, value) in metrics { object["test.\(name)"] = value }
                 try printJSON(object)
             } else {
-                print("\(labels.name) test (\(labels.split)): \(examples.count) examples, "
+                print("\(labels.name) test (\(labels.split)): \(labels.test.count) examples, "
                       + metrics.map { String(format: "%@ %.4f", $0.name, $0.value) }.joined(separator: ", "))
             }
             return

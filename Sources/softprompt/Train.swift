@@ -74,6 +74,9 @@ struct Train: ParsableCommand {
     @Flag(help: "BERT: cache the attention probabilities for the backward instead of recomputing them from two softmax statistics per row (B·H·T² more floats per layer: 190 MB in all at 32 × 148; no faster there on the reference machine, see bench/RESULTS.md).")
     var keepAttentionProbabilities = false
 
+    @Option(help: ArgumentHelp("BERT pair tasks: joint (one sequence [CLS] a [SEP] b [SEP], methods.md §7.2) or separate (each text its own prompted sequence, mean-pooled apart; the head reads (u, v, |u − v|, u ⊙ v), as sentence-embedding models such as the default MiniLM were trained to compare texts).", valueName: "joint|separate"))
+    var pairEncoding = "joint"
+
     @Option(help: ArgumentHelp("T5 models: how answers are read at evaluation — rank (score each verbaliser's summed token log-probability, pick the best) or greedy (greedy decoding, exact match with a verbaliser; anything else counts as wrong). STS-B is always decoded greedily and read as a number (0 when it is none).", valueName: "rank|greedy"))
     var t5Eval = "rank"
 
@@ -98,6 +101,9 @@ struct Train: ParsableCommand {
         guard SplitRule(rawValue: split) != nil else { throw ValidationError("--split must be dept or plain, got \(split)") }
         if checkpointEvery < 0 { throw ValidationError("--checkpoint-every must be 0 or more") }
         if keep < 1 { throw ValidationError("--keep must be at least 1") }
+        guard PairEncoding(rawValue: pairEncoding) != nil else {
+            throw ValidationError("--pair-encoding must be joint or separate, got \(pairEncoding)")
+        }
         guard ["rank", "greedy"].contains(t5Eval) else { throw ValidationError("--t5-eval must be rank or greedy, got \(t5Eval)") }
     }
 
@@ -109,7 +115,9 @@ struct Train: ParsableCommand {
         func say(_ line: String) { if isRankZero { print(line) } }
 
         let directory = try ModelDirectory(try ModelLocator.resolve(model))
+        let pairs = PairEncoding(rawValue: pairEncoding) ?? .joint
         if try Backbone.of(directory) == .t5 {
+            guard pairs == .joint else { throw ValidationError("--pair-encoding separate is for BERT encoders; T5 reads its input as text") }
             try runT5(directory: directory, communicator: communicator)
             return
         }
@@ -125,17 +133,20 @@ struct Train: ParsableCommand {
         }
         let taskData = try TaskCatalog.load(task, directory: data.map { URL(fileURLWithPath: $0) }, seed: seed,
                                             rule: SplitRule(rawValue: split) ?? .dept)
-        let train = tokenizer.encode(taskData.train, maxLength: maxLength)
-        let validation = tokenizer.encode(taskData.validation, maxLength: maxLength)
+        if pairs == .separate, taskData.kind != .classification && taskData.kind != .regression {
+            throw ValidationError("--pair-encoding separate needs a classification or regression pair task; \(taskData.name) scores candidates")
+        }
+        let train = try tokenizer.encode(taskData.train, maxLength: maxLength, pairEncoding: pairs)
+        let validation = try tokenizer.encode(taskData.validation, maxLength: maxLength, pairEncoding: pairs)
         let sameSplits = taskData.validation == taskData.test
-        let test = sameSplits ? validation : tokenizer.encode(taskData.test, maxLength: maxLength)
+        let test = sameSplits ? validation : try tokenizer.encode(taskData.test, maxLength: maxLength, pairEncoding: pairs)
 
         let options = trainingOptions(ranks: communicator.size)
 
         let d = encoder.config.hiddenSize
         let method = methodOptions.makeMethod(width: d, maxLength: maxLength, labels: taskData.labels)
         let trainer = PromptTrainer(model: encoder, method: method, classes: taskData.labels.count, kind: taskData.kind,
-                                    communicator: communicator, options: options, train: train,
+                                    comparesPairs: pairs == .separate, communicator: communicator, options: options, train: train,
                                     dev: sameSplits ? validation : validation + test, padId: tokenizer.padId)
         let specials = Set([tokenizer.padId, tokenizer.clsId, tokenizer.sepId, tokenizer.unkId] + (tokenizer.maskId.map { [$0] } ?? []))
         var context = InitializationContext(embeddings: encoder.wordEmbeddings, vocabularySize: encoder.config.vocabularySize,
@@ -148,10 +159,10 @@ struct Train: ParsableCommand {
             data: RunFingerprints.data(task: taskData.name, split: taskData.split, train: train), communicator: communicator)
         try out.writeConfig(recordedConfig(directory: directory, backbone: .bert, task: taskData, options: options,
                                            ranks: communicator.size,
-                                           counts: (train.count, validation.count, test.count)))
+                                           counts: (taskData.train.count, taskData.validation.count, taskData.test.count)))
         out.log(["event": "start", "world_size": communicator.size, "trainable_parameters": trainer.trainableParameters,
                  "split": taskData.split])
-        say("\(taskData.name): \(train.count) train / \(validation.count) validation / \(test.count) test examples (\(taskData.split)); \(method.name) n=\(methodOptions.promptLength), "
+        say("\(taskData.name): \(taskData.train.count) train / \(taskData.validation.count) validation / \(taskData.test.count) test examples (\(taskData.split)\(pairs == .separate ? "; pairs encoded apart" : "")); \(method.name) n=\(methodOptions.promptLength), "
             + "\(trainer.trainableParameters) trainable parameters (prompt \(trainer.layout.count(in: .prompt)), "
             + "head \(trainer.layout.count(in: .head))); \(communicator.size) rank(s), global batch \(batchSize)")
 
@@ -189,7 +200,7 @@ struct Train: ParsableCommand {
             "model": directory.url.path, "backbone": backbone.rawValue, "task": task.name, "data": data ?? NSNull(),
             "batch_size": batchSize, "micro_batch_size": options.microBatchSize, "steps": steps, "lr": lr,
             "head_lr": headLr, "weight_decay": weightDecay, "warmup": warmup, "eval_every": evalEvery,
-            "max_length": maxLength, "seed": seed, "backbone_dropout": backboneDropout, "keep_attention_probabilities": keepAttentionProbabilities, "split_rule": split,
+            "max_length": maxLength, "seed": seed, "pair_encoding": pairEncoding, "backbone_dropout": backboneDropout, "keep_attention_probabilities": keepAttentionProbabilities, "split_rule": split,
             "world_size": ranks, "train_examples": counts.train, "validation_examples": counts.validation,
             "test_examples": counts.test, "split": task.split,
         ]
