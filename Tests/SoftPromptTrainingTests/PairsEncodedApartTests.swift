@@ -90,18 +90,8 @@ import Testing
     }
 
     static func train(examples: [EncodedExample], communicator: any Communicator, steps: Int) throws -> PromptTrainer {
-        let model = try BertModel(directory: ModelDirectory(TinySetup.modelDirectory))
-        var options = TinySetup.options
-        options.promptLearningRate = 0.05
-        options.headLearningRate = 0.05
-        let method = PromptTuning(promptLength: 4, width: 32, initialization: .sampledVocabulary(population: 97))
-        let trainer = PromptTrainer(model: model, method: method, classes: 2, comparesPairs: true, communicator: communicator,
-                                    options: options, train: examples, dev: examples, padId: 0)
-        var context = InitializationContext(embeddings: model.wordEmbeddings, vocabularySize: 97, width: 32,
-                                            specialIds: [0, 1, 2], tokenize: { _ in [] }, random: RandomStream(seed: 5))
-        try trainer.initialize(context: &context)
-        for _ in 0..<steps { try trainer.trainStep() }
-        return trainer
+        try TaskKindTrainingTests.train(kind: .classification, comparesPairs: true, examples: examples,
+                                        communicator: communicator, steps: steps)
     }
 
     @Test func ranksReproduceOneRankWithWholePairsAndOneOutputPerPair() throws {
