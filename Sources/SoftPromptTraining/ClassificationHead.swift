@@ -77,19 +77,19 @@ public final class ClassificationHead: @unchecked Sendable {
                          gradient: UnsafeMutablePointer<Float>, dPooled: UnsafeMutablePointer<Float>,
                          dHidden: UnsafeMutablePointer<Float>) {
         let (w, b) = offsets, rows = logitsRows(sequences: batch), d = width, k = featureWidth
-        func linearBackward(features: UnsafePointer<Float>, dFeatures: UnsafeMutablePointer<Float>) {
+        func backThroughLinear(features: UnsafePointer<Float>, dFeatures: UnsafeMutablePointer<Float>) {
             // dW (C,k) += dLogitsᵀ (C,rows) · features (rows,k);  db += Σ_rows dLogits;  dFeatures = dLogits · W
             gemm(transposeA: true, m: classes, n: k, k: rows, a: dLogits, lda: classes, b: features, ldb: k,
                  beta: 1, c: gradient + w, ldc: k)
             for r in 0..<rows { for c in 0..<classes { gradient[b + c] += dLogits[r * classes + c] } }
-            SoftPromptTensor.linearBackward(dinp: dFeatures, dout: dLogits, weight: theta + w, rows: rows, inFeatures: k,
+            linearBackward(dinp: dFeatures, dout: dLogits, weight: theta + w, rows: rows, inFeatures: k,
                                             outFeatures: classes, accumulate: false)
         }
         if comparesPairs {
             grow(&dFeatures, to: rows * k)
             features.withUnsafeBufferPointer { f in
                 dFeatures.withUnsafeMutableBufferPointer { df in
-                    linearBackward(features: f.baseAddress!, dFeatures: df.baseAddress!)
+                    backThroughLinear(features: f.baseAddress!, dFeatures: df.baseAddress!)
                     // Back through (u, v, |u − v|, u ⊙ v); |·|′ is sign(u − v), 0 at 0 as in PyTorch.
                     for p in 0..<rows {
                         let u = pooled + 2 * p * d, v = u + d, g = df.baseAddress! + p * 4 * d
@@ -104,7 +104,7 @@ public final class ClassificationHead: @unchecked Sendable {
                 }
             }
         } else {
-            linearBackward(features: pooled, dFeatures: dPooled)
+            backThroughLinear(features: pooled, dFeatures: dPooled)
         }
         dHidden.update(repeating: 0, count: batch * length * width)
         meanPoolBackward(dinp: dHidden, dout: dPooled, mask: poolMask, batch: batch, length: length, width: width)

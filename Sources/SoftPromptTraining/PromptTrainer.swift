@@ -226,7 +226,7 @@ public final class PromptTrainer {
         refill(&mask, with: 0, count: rows * length)
         refill(&poolMask, with: 0, count: rows * (n + length))
         // Targets per logits row: one per example row, or per pair (both rows carry it).
-        let logitsRows = head.logitsRows(sequences: rows), step = rows / max(logitsRows, 1)
+        let logitsRows = head.logitsRows(sequences: rows), step = head.comparesPairs ? 2 : 1
         refill(&targets, with: 0, count: logitsRows)
         scores.removeAll(keepingCapacity: true)
         scores.append(contentsOf: repeatElement(0, count: logitsRows))
