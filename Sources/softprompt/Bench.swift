@@ -69,6 +69,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "BERT: cache the attention probabilities instead of recomputing them in the backward (as `train --keep-attention-probabilities`).")
     var keepAttentionProbabilities = false
 
+    @Flag(help: "BERT: time only the step's matrix products, with its shapes and skips and nothing between them: the floor this BLAS puts under the step, and so the highest MFU it allows.")
+    var productsOnly = false
+
     @Flag(help: "Only measure one-thread sgemm GFLOP/s.")
     var sgemm = false
 
@@ -85,6 +88,9 @@ struct Bench: ParsableCommand {
             throw ValidationError("\(name) must be at least 1")
         }
         guard prompt >= 0 else { throw ValidationError("--prompt must be 0 or more") }
+        if productsOnly && (method != nil || randomModel != nil) {
+            throw ValidationError("--products-only replays the BERT encoder step: no --method or --random-model")
+        }
         if let randomModel {
             guard RandomT5.shapes[randomModel] != nil else {
                 throw ValidationError("--random-model must be one of \(RandomT5.shapes.keys.sorted().joined(separator: ", ")), got \(randomModel)")
@@ -118,7 +124,10 @@ struct Bench: ParsableCommand {
         }
         if try randomModel != nil || Backbone.of(ModelDirectory(ModelLocator.resolve(model))) == .t5 {
             guard ranks == 1, data == nil else { throw ValidationError("T5 benches run on one rank with synthetic inputs (no --ranks, --data)") }
+            guard !productsOnly else { throw ValidationError("--products-only replays the BERT encoder step; this is a T5 model") }
             try benchT5(sgemmGFLOPS: reference.bestGFLOPS)
+        } else if productsOnly {
+            try benchProducts(sgemmGFLOPS: reference.bestGFLOPS)
         } else if let method, ranks > 1 {
             try benchScaling(method: method, sgemmGFLOPS: reference.bestGFLOPS)
         } else if let method {
@@ -294,7 +303,7 @@ struct Bench: ParsableCommand {
     }
 
     /// What the BERT encoder keeps of its attention for the backward, as the JSON reports it.
-    private var attentionCache: String { keepAttentionProbabilities ? "probabilities" : "softmax statistics (recomputed)" }
+    var attentionCache: String { keepAttentionProbabilities ? "probabilities" : "softmax statistics (recomputed)" }
 
     private func benchStep(sgemmGFLOPS: Double) throws {
         BLAS.setThreads(threads)
@@ -337,16 +346,9 @@ struct Bench: ParsableCommand {
         let median = times[times.count / 2], best = times[0]
         let forwardMedian = forwardTimes[forwardTimes.count / 2]
         let tokens = Double(batch * length)
-        let d = Double(c.hiddenSize), layers = Double(c.layers)
-        let matrixWeights = layers * (4 * d * d + 2 * d * Double(c.intermediateSize))
-        let flopsPerToken = 4 * matrixWeights + 12 * layers * d * Double(length)
-        let gflops = flopsPerToken * tokens / median / 1e9
-        // Model FLOPs above (what PyTorch executes too). Not run: in the last layer the prompt rows' query, attention
-        // output and feed-forward, forward and backward (8·d² + 8·d·f matrix and 12·d·T attention FLOPs per row);
-        // in the first layer's backward the q, k, v input-gradient products of all but P rows (6·d² each).
-        let skippedFlops = Double(batch * prompt) * (8 * d * d + 8 * d * Double(c.intermediateSize) + 12 * d * Double(length))
-            + Double(batch * length - prompt) * 6 * d * d
-        let executedGFLOPS = (flopsPerToken * tokens - skippedFlops) / median / 1e9
+        // Model FLOPs (what PyTorch executes too) and the fewer the encoder runs (`StepFLOPs`).
+        let flops = StepFLOPs(config: c, batch: batch, prompt: prompt, seq: seq)
+        let gflops = flops.model / median / 1e9, executedGFLOPS = flops.executed / median / 1e9
         let rssMB = ProcessClock.maxResidentMegabytes()
         try report([
             "benchmark": "prompt_tuning_step", "attention_cache": attentionCache, "last_layer_prompt_rows": "skipped",
@@ -354,7 +356,7 @@ struct Bench: ParsableCommand {
             "prompt": prompt, "threads": threads, "blas_core": BLAS.coreName, "row_kernels": RowKernels.familyName,
             "repeats": repeats, "step_seconds_min": best, "step_seconds_median": median, "tokens_per_second": tokens / median,
             "gflops": gflops, "sgemm_gflops": sgemmGFLOPS, "mfu": gflops / sgemmGFLOPS,
-            "max_rss_mb": rssMB, "startup_seconds": startup, "flops_per_token": flopsPerToken,
+            "max_rss_mb": rssMB, "startup_seconds": startup, "flops_per_token": flops.perToken,
             "forward_seconds_median": forwardMedian,
         ], text: String(format: """
             step (B=%d, T=%d+%d, %d thread): min %.3f s, median %.3f s (forward %.3f s), %.0f tokens/s
