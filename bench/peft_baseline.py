@@ -8,7 +8,8 @@ One step = forward of the frozen encoder (eval mode, no dropout) with a PEFT pro
 L = sum(hidden * R), and the backward to the prompt (the backbone has requires_grad=False, as PEFT sets it).
 Prints the fields `softprompt bench --json` prints: step_seconds_min/median, tokens_per_second, gflops
 (FLOPs/token = 4*N_w + 12*L*d*T), sgemm_gflops (torch.mm 1024^3 on the same threads, best of 10), mfu,
-max_rss_mb, startup_seconds.
+max_rss_mb, startup_seconds. With --profile-products also products_seconds_median (self time of mm, addmm,
+bmm, baddbmm under torch.profiler) and fused_attention_seconds_median (the scaled-dot-product attention kernels).
 """
 import time
 
@@ -50,6 +51,24 @@ def sgemm_gflops(size=1024, repeats=10):
     return 2 * size ** 3 / best / 1e9
 
 
+PRODUCT_OPS = {"aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm"}
+
+
+def profiled_seconds(step, repeats):
+    """Medians over `repeats` profiled steps of the self time (seconds) in matrix-product ops, what BLAS runs
+    (the counterpart of `softprompt bench --products-only`), and in the fused scaled-dot-product attention
+    kernels, forward and backward, whose softmax is inside."""
+    from torch.profiler import ProfilerActivity, profile
+    products, attention = [], []
+    for _ in range(repeats):
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            step()
+        events = prof.key_averages()
+        products.append(sum(e.self_cpu_time_total for e in events if e.key in PRODUCT_OPS) / 1e6)
+        attention.append(sum(e.self_cpu_time_total for e in events if "scaled_dot_product" in e.key) / 1e6)
+    return sorted(products)[repeats // 2], sorted(attention)[repeats // 2]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default=os.environ.get("SOFTPROMPT_MODEL") or installed_minilm())
@@ -59,6 +78,9 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--profile-products", action="store_true",
+                        help="also time the step's matrix products and fused attention under torch.profiler "
+                             "(products_seconds_median, fused_attention_seconds_median)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
@@ -87,6 +109,7 @@ def main():
         times.append(time.perf_counter() - t)
     times.sort()
     median = times[len(times) // 2]
+    profiled = profiled_seconds(step, args.repeats) if args.profile_products else None
     d, layers = c.hidden_size, c.num_hidden_layers
     matrix_weights = layers * (4 * d * d + 2 * d * c.intermediate_size)
     flops_per_token = 4 * matrix_weights + 12 * layers * d * length
@@ -101,6 +124,8 @@ def main():
         "mfu": gflops / reference, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "startup_seconds": startup, "flops_per_token": flops_per_token,
     }
+    if profiled is not None:
+        result["products_seconds_median"], result["fused_attention_seconds_median"] = profiled
     if args.json:
         print(json.dumps(result, sort_keys=True))
     else:
