@@ -28,6 +28,9 @@ final class BertActivations<S: KernelScalar> {
     let embeddingMean, embeddingRstd: Buffer<S>
     let embeddingDropMask: Buffer<S>?
     let keyMask: Buffer<S>                     // (B,T) additive, padded layout only
+    /// (N,d) the first layer's attention output, kept when the probabilities are not: the backward that sums a
+    /// shared prompt takes its softmax row sums from it (`attentionBackwardToPrefix`).
+    let firstLayerContext: Buffer<S>?
     let sequenceLengths: UnsafeMutablePointer<Int>  // (B) real rows per sequence of a packed batch
     // Scratch: forward, then reused by the backward
     let stream: Buffer<S>                      // (N,d) the residual stream; holds the last hidden state at the end
@@ -73,6 +76,7 @@ final class BertActivations<S: KernelScalar> {
         embeddingRstd = Buffer(rows)
         embeddingDropMask = dropout ? Buffer(nd) : nil
         keyMask = Buffer(rows)
+        firstLayerContext = keepsProbabilities ? nil : Buffer(nd)
         sequenceLengths = .allocate(capacity: max(batch, 1))
         sequenceLengths.initialize(repeating: 0, count: max(batch, 1))
         stream = Buffer(nd)

@@ -148,13 +148,15 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
             linearForward(out: l.v.pointer, inp: x, weight: w.value, bias: drop ? w.valueBias : nil,
                           rows: n, inFeatures: d, outFeatures: d)
             if drop, let mask = l.probsDropMask { fillDropoutMask(mask, probability: \.attention, count: probsMaskCount) }
-            layout.selfAttentionForward(out: a.context.pointer, cache: l.attention, q: l.q.pointer, k: l.k.pointer,
+            // The first layer's attention output stays for a backward that sums a shared prompt.
+            let context = index == 0 ? a.firstLayerContext?.pointer ?? a.context.pointer : a.context.pointer
+            layout.selfAttentionForward(out: context, cache: l.attention, q: l.q.pointer, k: l.k.pointer,
                                         v: l.v.pointer, keyMask: a.keyMask.pointer,
                                         dropoutMask: drop ? l.probsDropMask.map { UnsafePointer($0.pointer) } : nil,
                                         scratch: a.scoresScratch.pointer, heads: config.heads, headDim: config.headDim,
                                         skipping: skip)
             // attentionSum = dropout(context · Woᵀ + bo) + xq; without dropout the bias joins the residual's pass.
-            linearForward(out: l.attentionSum.pointer, inp: a.context.pointer, weight: w.attentionOutput,
+            linearForward(out: l.attentionSum.pointer, inp: context, weight: w.attentionOutput,
                           bias: drop ? w.attentionOutputBias : nil, rows: nq, inFeatures: d, outFeatures: d)
             if drop, let mask = l.attentionDropMask {
                 applyDropout(l.attentionSum.pointer, mask: mask, count: nq * d, draw: hiddenMaskCount)
@@ -285,11 +287,21 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
             // Attention branch: dropout, Wo, attention, then Q/K/V back into dy.
             linearBackward(dinp: a.dContext, dout: branch(dy, l.attentionDropMask), weight: w.attentionOutput,
                            rows: nq, inFeatures: d, outFeatures: d, accumulate: false)
-            layout.selfAttentionBackward(dq: a.dq, dk: a.dk, dv: a.dv, dout: a.dContext,
-                                         cache: l.attention, q: l.q.pointer, k: l.k.pointer, v: l.v.pointer,
-                                         keyMask: a.keyMask.pointer, dropoutMask: drop ? l.probsDropMask.map { UnsafePointer($0.pointer) } : nil,
-                                         scratch: a.scoresScratch.pointer, dscores: a.dScores.pointer,
-                                         heads: config.heads, headDim: config.headDim, skipping: skip)
+            if index == 0 && prefix > 0 && skip == 0, let context = a.firstLayerContext {
+                // Only the prompt rows' dq, dk, dv are read below: the attention computes those alone.
+                layout.selfAttentionBackwardToPrefix(prefix, dq: a.dq, dk: a.dk, dv: a.dv, dout: a.dContext,
+                                                     out: context.pointer, cache: l.attention, q: l.q.pointer,
+                                                     k: l.k.pointer, v: l.v.pointer, keyMask: a.keyMask.pointer,
+                                                     scratch: a.scoresScratch.pointer, dscores: a.dScores.pointer,
+                                                     heads: config.heads, headDim: config.headDim)
+            } else {
+                layout.selfAttentionBackward(dq: a.dq, dk: a.dk, dv: a.dv, dout: a.dContext,
+                                             cache: l.attention, q: l.q.pointer, k: l.k.pointer, v: l.v.pointer,
+                                             keyMask: a.keyMask.pointer,
+                                             dropoutMask: drop ? l.probsDropMask.map { UnsafePointer($0.pointer) } : nil,
+                                             scratch: a.scoresScratch.pointer, dscores: a.dScores.pointer,
+                                             heads: config.heads, headDim: config.headDim, skipping: skip)
+            }
             if index == 0 && prefix > 0 {
                 // Only Σ_b of the prefix rows' input gradient is wanted, and every product below is linear in its
                 // rows: sum the residual share and dq, dk, dv over the batch first (dNormed, dContext are spent),
@@ -299,8 +311,14 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
                     layout.sumPrefixRows(rows, from: gradient, prefix: prefix, width: d)
                     linearBackward(dinp: sum, dout: rows, weight: weight, rows: prefix, inFeatures: d, outFeatures: d)
                 }
-                layout.sumPrefixRows(sum, from: dy, prefix: prefix, width: d)
-                addInputGradient(of: a.dq, through: w.query)
+                if skip > 0 {
+                    // A one-layer model whose prompt rows computed no output: no residual share, no query
+                    // gradient reaches them (dy and dq hold the other rows), only their keys' and values'.
+                    sum.update(repeating: 0, count: prefix * d)
+                } else {
+                    layout.sumPrefixRows(sum, from: dy, prefix: prefix, width: d)
+                    addInputGradient(of: a.dq, through: w.query)
+                }
                 addInputGradient(of: a.dk, through: w.key)
                 addInputGradient(of: a.dv, through: w.value)
                 layerNormBackward(dinp: dInputsEmbeds, dout: sum, inp: a.embeddingSum.pointer,

@@ -125,26 +125,70 @@ extension BertRowLayout {
                                                 dscores: UnsafeMutablePointer<S>, heads: Int, headDim: Int,
                                                 skipping skipped: Int = 0) {
         forEachSequence(heads: heads, headDim: headDim, skipping: skipped) { at, shape, masked in
-            let (oq, ok) = (at.queryRow * shape.width, at.keyRow * shape.width)
-            guard shape.queryLength > 0 else {
-                // No query reads this sequence's keys: their gradients are 0.
-                (dk + ok).update(repeating: 0, count: shape.keyLength * shape.width)
-                (dv + ok).update(repeating: 0, count: shape.keyLength * shape.width)
-                return
+            sequenceAttentionBackward(at: at, shape: shape, masked: masked, dq: dq, dk: dk, dv: dv, dout: dout,
+                                      cache: cache, q: q, k: k, v: v, keyMask: keyMask, dropoutMask: dropoutMask,
+                                      scratch: scratch, dscores: dscores, heads: heads)
+        }
+    }
+
+    /// The gradients of each sequence's first P rows only, for the first layer of a backward that sums a shared
+    /// prompt (`attentionBackwardToPrefix`): dq, dk, dv (N,H·Dh) are written at those rows, dout and the forward's
+    /// attention output `out` (N,H·Dh) read at all. Needs a packed layout with softmax statistics cached and no
+    /// skipped rows; a sequence shorter than 2·P takes the full backward (its saving is small, and scratch and
+    /// dscores (T,T) hold the 2·P·L scalars only when 2·P ≤ L).
+    @_specialize(where S == Float)
+    func selfAttentionBackwardToPrefix<S: KernelScalar>(_ prefix: Int, dq: UnsafeMutablePointer<S>,
+                                                        dk: UnsafeMutablePointer<S>, dv: UnsafeMutablePointer<S>,
+                                                        dout: UnsafePointer<S>, out: UnsafePointer<S>,
+                                                        cache: AttentionCache<S>, q: UnsafePointer<S>,
+                                                        k: UnsafePointer<S>, v: UnsafePointer<S>,
+                                                        keyMask: UnsafePointer<S>, scratch: UnsafeMutablePointer<S>,
+                                                        dscores: UnsafeMutablePointer<S>, heads: Int, headDim: Int) {
+        precondition(packed, "the prefix backward runs on a packed layout")
+        forEachSequence(heads: heads, headDim: headDim, skipping: 0) { at, shape, masked in
+            let offset = at.keyRow * shape.width
+            guard 2 * prefix <= shape.keyLength,
+                  case let .statistics(statistics) = cache.offset(row: at.queryRow, probability: at.probability,
+                                                                  heads: heads) else {
+                return sequenceAttentionBackward(at: at, shape: shape, masked: masked, dq: dq, dk: dk, dv: dv,
+                                                 dout: dout, cache: cache, q: q, k: k, v: v, keyMask: keyMask,
+                                                 dropoutMask: nil, scratch: scratch, dscores: dscores, heads: heads)
             }
-            switch cache.offset(row: at.queryRow, probability: at.probability, heads: heads) {
-            case let .probabilities(p):
-                attentionBackward(dq: dq + oq, dk: dk + ok, dv: dv + ok, dout: dout + oq, probs: p,
-                                  q: q + oq, qStride: shape.width, k: k + ok, kStride: shape.width, v: v + ok,
-                                  vStride: shape.width, dropoutMask: dropoutMask.map { $0 + at.probability },
-                                  scratch: scratch, dscores: dscores, shape: shape, accumulate: false)
-            case let .statistics(statistics):
-                attentionBackwardRecomputing(dq: dq + oq, dk: dk + ok, dv: dv + ok, dout: dout + oq,
-                                             statistics: statistics, q: q + oq, qStride: shape.width, k: k + ok,
-                                             kStride: shape.width, v: v + ok, vStride: shape.width,
-                                             keyMask: masked ? keyMask : nil, scratch: scratch, dscores: dscores,
-                                             shape: shape, accumulate: false)
-            }
+            attentionBackwardToPrefix(prefix, dq: dq + offset, dk: dk + offset, dv: dv + offset, dout: dout + offset,
+                                      out: out + offset, statistics: statistics, q: q + offset, k: k + offset,
+                                      v: v + offset, scratch: scratch, dscores: dscores, shape: shape)
+        }
+    }
+
+    /// One sequence of `selfAttentionBackward`.
+    @inline(__always)
+    private func sequenceAttentionBackward<S: KernelScalar>(at: SequenceStart, shape: AttentionShape, masked: Bool,
+                                                            dq: UnsafeMutablePointer<S>, dk: UnsafeMutablePointer<S>,
+                                                            dv: UnsafeMutablePointer<S>, dout: UnsafePointer<S>,
+                                                            cache: AttentionCache<S>, q: UnsafePointer<S>,
+                                                            k: UnsafePointer<S>, v: UnsafePointer<S>,
+                                                            keyMask: UnsafePointer<S>, dropoutMask: UnsafePointer<S>?,
+                                                            scratch: UnsafeMutablePointer<S>,
+                                                            dscores: UnsafeMutablePointer<S>, heads: Int) {
+        let (oq, ok) = (at.queryRow * shape.width, at.keyRow * shape.width)
+        guard shape.queryLength > 0 else {
+            // No query reads this sequence's keys: their gradients are 0.
+            (dk + ok).update(repeating: 0, count: shape.keyLength * shape.width)
+            (dv + ok).update(repeating: 0, count: shape.keyLength * shape.width)
+            return
+        }
+        switch cache.offset(row: at.queryRow, probability: at.probability, heads: heads) {
+        case let .probabilities(p):
+            attentionBackward(dq: dq + oq, dk: dk + ok, dv: dv + ok, dout: dout + oq, probs: p,
+                              q: q + oq, qStride: shape.width, k: k + ok, kStride: shape.width, v: v + ok,
+                              vStride: shape.width, dropoutMask: dropoutMask.map { $0 + at.probability },
+                              scratch: scratch, dscores: dscores, shape: shape, accumulate: false)
+        case let .statistics(statistics):
+            attentionBackwardRecomputing(dq: dq + oq, dk: dk + ok, dv: dv + ok, dout: dout + oq,
+                                         statistics: statistics, q: q + oq, qStride: shape.width, k: k + ok,
+                                         kStride: shape.width, v: v + ok, vStride: shape.width,
+                                         keyMask: masked ? keyMask : nil, scratch: scratch, dscores: dscores,
+                                         shape: shape, accumulate: false)
         }
     }
 

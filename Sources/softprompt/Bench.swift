@@ -18,8 +18,8 @@ struct Bench: ParsableCommand {
             since no weight gradients are needed; attention 4·L·d·T forward, 8·L·d·T backward). MFU is the \
             achieved rate over the one-thread sgemm rate measured in the same run. Like the trainer, the step skips \
             the last layer's work for the prompt rows, whose outputs its head does not read, and the first layer's \
-            input-gradient products for the text rows, which feed no parameter: `executed_gflops` counts only the \
-            FLOPs run, `gflops` and MFU the model's.
+            attention and input-gradient backward for the text rows, which feed no parameter: `executed_gflops` \
+            counts only the FLOPs run, `gflops` and MFU the model's.
 
             T5 (a T5 folder, or --random-model t5-base|t5-small): encoder length --prompt + --seq, decoder --target \
             tokens; the step is forward, teacher-forced loss and the input-gradient backward (with --method, whole \
@@ -347,7 +347,8 @@ struct Bench: ParsableCommand {
         let forwardMedian = forwardTimes[forwardTimes.count / 2]
         let tokens = Double(batch * length)
         // Model FLOPs (what PyTorch executes too) and the fewer the encoder runs (`StepFLOPs`).
-        let flops = StepFLOPs(config: c, batch: batch, prompt: prompt, seq: seq)
+        let flops = StepFLOPs(config: c, batch: batch, prompt: prompt, seq: seq,
+                              recomputes: !keepAttentionProbabilities)
         let gflops = flops.model / median / 1e9, executedGFLOPS = flops.executed / median / 1e9
         let rssMB = ProcessClock.maxResidentMegabytes()
         try report([

@@ -18,6 +18,7 @@ extension Bench {
         let d = c.hiddenSize, f = c.intermediateSize, heads = c.heads, dh = c.headDim
         let length = prompt + seq, rows = batch * length, textRows = batch * seq
         let recomputes = !keepAttentionProbabilities
+        let flops = StepFLOPs(config: c, batch: batch, prompt: prompt, seq: seq, recomputes: recomputes)
 
         var random = RandomStream(seed: 1)
         func filled(_ count: Int) -> Tensor {
@@ -33,8 +34,28 @@ extension Bench {
         let square = filled(d * d), upward = filled(f * d), downward = filled(d * f)
         let scores = filled(length * length), dScores = filled(length * length)
 
-        /// The attention products of one layer: each sequence's `tq` last rows query its `length` keys.
-        func attention(queries tq: Int, backward: Bool) {
+        /// The first layer's backward products when it needs the prompt rows' gradients alone
+        /// (`attentionBackwardToPrefix`): the prompt's probability columns (L,P) and rows (P,L), their gradients, and
+        /// dv, dk, dq of P rows.
+        func prefixProducts(qh: UnsafePointer<Float>, kh: UnsafePointer<Float>, vh: UnsafePointer<Float>,
+                            dout: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, scale: Float) {
+            let (columns, rows) = (scores.pointer, scores.pointer + length * prompt)
+            let (dColumns, dRows) = (dScores.pointer, dScores.pointer + length * prompt)
+            gemm(transposeB: true, m: length, n: prompt, k: dh, alpha: scale, a: qh, lda: d, b: kh, ldb: d,
+                 c: columns, ldc: prompt)
+            gemm(transposeB: true, m: prompt, n: length, k: dh, alpha: scale, a: qh, lda: d, b: kh, ldb: d,
+                 c: rows, ldc: length)
+            gemm(transposeB: true, m: length, n: prompt, k: dh, a: dout, lda: d, b: vh, ldb: d, c: dColumns, ldc: prompt)
+            gemm(transposeB: true, m: prompt, n: length, k: dh, a: dout, lda: d, b: vh, ldb: d, c: dRows, ldc: length)
+            gemm(transposeA: true, m: prompt, n: dh, k: length, a: columns, lda: prompt, b: dout, ldb: d, c: out, ldc: d)
+            gemm(transposeA: true, m: prompt, n: dh, k: length, alpha: scale, a: dColumns, lda: prompt, b: qh, ldb: d,
+                 c: out, ldc: d)
+            gemm(m: prompt, n: dh, k: length, alpha: scale, a: dRows, lda: length, b: kh, ldb: d, c: out, ldc: d)
+        }
+
+        /// The attention products of one layer: each sequence's `tq` last rows query its `length` keys; with
+        /// `prefixOnly`, the first layer's backward for the prompt rows alone.
+        func attention(queries tq: Int, backward: Bool, prefixOnly: Bool = false) {
             let scale = Float(1 / Double(dh).squareRoot())
             for b in 0..<batch {
                 for h in 0..<heads {
@@ -44,6 +65,10 @@ extension Bench {
                     if !backward || recomputes {  // scores = scale · q kᵀ
                         gemm(transposeB: true, m: tq, n: length, k: dh, alpha: scale, a: qh, lda: d, b: kh, ldb: d,
                              c: scores.pointer, ldc: length)
+                    }
+                    if backward && prefixOnly {
+                        prefixProducts(qh: qh, kh: kh, vh: vh, dout: dout, out: out + at, scale: scale)
+                        continue
                     }
                     guard backward else {  // out = probabilities · v
                         gemm(m: tq, n: dh, k: length, a: scores.pointer, lda: length, b: vh, ldb: d, c: out + queryAt,
@@ -92,7 +117,8 @@ extension Bench {
                 backward(outputRows, f, d, downward, accumulate: false)
                 backward(outputRows, d, f, upward, accumulate: true)
                 backward(outputRows, d, d, square, accumulate: false)  // attention output
-                attention(queries: outputRows / batch, backward: true)
+                attention(queries: outputRows / batch, backward: true,
+                          prefixOnly: layer == 0 && flops.prefixAttention && outputRows == rows)
                 // q, k, v input gradients: in the first layer for the P prompt rows summed over the batch only
                 backward(layer == 0 ? prompt : outputRows, d, d, square, accumulate: outputRows == rows)
                 backward(layer == 0 ? prompt : rows, d, d, square, accumulate: true)
@@ -109,7 +135,6 @@ extension Bench {
         }
         times.sort()
         let median = times[times.count / 2], best = times[0]
-        let flops = StepFLOPs(config: c, batch: batch, prompt: prompt, seq: seq)
         let gflops = flops.model / median / 1e9
         try report([
             "benchmark": "prompt_tuning_step_products_only", "attention_cache": attentionCache, "model": directory.url.path,
@@ -129,20 +154,27 @@ extension Bench {
 struct StepFLOPs {
     /// 4·N_w + 12·L·d·T per token: what PyTorch executes too, and what MFU counts.
     let model: Double
-    /// The model's less what the encoder skips: in the last layer the prompt rows' query, attention output and
-    /// feed-forward, forward and backward (8·d² + 8·d·f matrix and 12·d·T attention FLOPs per row); in the first
-    /// layer's backward the q, k, v input-gradient products of all but P rows (6·d² each).
+    /// The model's less what the encoder skips (recomputed scores not counted, as in `model`):
+    /// - in the last layer, the prompt rows' query, attention output and feed-forward, forward and backward
+    ///   (8·d² + 8·d·F matrix and 12·d·T attention FLOPs per row);
+    /// - in the first layer's backward, the q, k, v input-gradient products of all but P rows (6·d² each);
+    /// - and, when the first layer's attention backward takes the prompt rows alone (`prefixAttention`), its
+    ///   8·d·T² per sequence less the 10·d·P·T of the prompt's probability columns, rows and gradients.
     let executed: Double
     let perToken: Double
+    /// Whether the first layer's attention backward computes the prompt rows' gradients alone: softmax statistics
+    /// cached (not the probabilities), a prompt, and 2·P ≤ T (`BertRowLayout.selfAttentionBackwardToPrefix`).
+    let prefixAttention: Bool
 
-    init(config c: BertConfig, batch: Int, prompt: Int, seq: Int) {
-        let length = Double(prompt + seq), tokens = Double(batch) * length
+    init(config c: BertConfig, batch: Int, prompt: Int, seq: Int, recomputes: Bool) {
+        let length = Double(prompt + seq), tokens = Double(batch) * length, p = Double(prompt)
         let d = Double(c.hiddenSize), f = Double(c.intermediateSize), layers = Double(c.layers)
         let matrixWeights = layers * (4 * d * d + 2 * d * f)
         perToken = 4 * matrixWeights + 12 * layers * d * length
         model = perToken * tokens
-        let skipped = Double(batch * prompt) * (8 * d * d + 8 * d * f + 12 * d * length)
-            + (tokens - Double(prompt)) * 6 * d * d
+        prefixAttention = recomputes && prompt > 0 && 2 * prompt <= prompt + seq && c.layers > 1
+        var skipped = Double(batch) * p * (8 * d * d + 8 * d * f + 12 * d * length) + (tokens - p) * 6 * d * d
+        if prefixAttention { skipped += Double(batch) * (8 * d * length * length - 10 * d * p * length) }
         executed = model - skipped
     }
 }

@@ -16,11 +16,13 @@ struct BenchCommandTests {
         return (4 * layers * (4 * d * d + 2 * d * f) + 12 * layers * d * length) * 2 * length
     }()
 
-    /// Less the last layer's prompt rows (8·d² + 8·d·F + 12·d·T each, B·P of them) and the first layer's q, k, v
-    /// input gradients of all but the P summed prompt rows (6·d² each).
+    /// Less the last layer's prompt rows (8·d² + 8·d·F + 12·d·T each, B·P of them), the first layer's q, k, v
+    /// input gradients of all but the P summed prompt rows (6·d² each), and its attention backward beyond the
+    /// prompt's probability columns, rows and gradients (8·d·T² − 10·d·P·T per sequence, as 2·P ≤ T).
     static let executedFLOPs: Double = {
         let (d, f, length, prompt, tokens) = (32.0, 37.0, 9.0, 3.0, 18.0)
         return modelFLOPs - 2 * prompt * (8 * d * d + 8 * d * f + 12 * d * length) - (tokens - prompt) * 6 * d * d
+            - 2 * (8 * d * length * length - 10 * d * prompt * length)
     }()
 
     @Test func theStepReportsTheModelsFLOPsPerToken() throws {
