@@ -7,7 +7,8 @@ import SoftPromptTensor
 /// the BLAS itself takes and so what MFU it allows at these shapes.
 extension Bench {
     /// Replays every product the encoder step runs, in its order, with its shapes, transposes and skips (the
-    /// last layer's prompt rows, the first layer's text-row input gradients): the weight products through
+    /// last layer's prompt rows; in the first layer's backward, the text rows' attention and input gradients,
+    /// `StepFLOPs`): the weight products through
     /// `linearForward`/`linearBackward` as the encoder calls them, the attention products per sequence and head
     /// as `Attention.swift` calls them. No softmax, LayerNorm, GELU or residual pass runs in between, so the time
     /// is a floor for the step on this BLAS, and the model FLOPs over it the highest MFU the step can reach.
