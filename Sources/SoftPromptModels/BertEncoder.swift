@@ -230,11 +230,13 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
     /// Backwards that summed a shared prefix in the first layer (tests check the fast path is taken).
     private(set) var summedPrefixes = 0
 
-    /// Whether the latest forward's batch lets the first layer sum the prefix: packed, no dropout, every sequence
-    /// at least P rows long, and its first P rows of LayerNorm input (embedding + position + type) equal to the
-    /// first sequence's, bit for bit, so that their LayerNorm is the same linear map and sums commute with it.
+    /// Whether the latest forward's batch lets the first layer sum the prefix: packed, no dropout, the first layer
+    /// computing every row's output (not a one-layer model that skipped them), every sequence at least P rows
+    /// long, and its first P rows of LayerNorm input (embedding + position + type) equal to the first sequence's,
+    /// bit for bit, so that their LayerNorm is the same linear map and sums commute with it.
     private func sharesPrefix(_ prefix: Int, layout: BertRowLayout) -> Bool {
-        guard prefix > 0, layout.packed, !(dropout?.isActive ?? false), let a = activations else { return false }
+        guard prefix > 0, layout.packed, !(dropout?.isActive ?? false), let a = activations,
+              layerWeights.count > 1 || currentUnreadPrefix == 0 else { return false }
         let d = config.hiddenSize, first = a.embeddingSum.pointer
         var row = 0
         for b in 0..<layout.batch {
@@ -287,7 +289,7 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
             // Attention branch: dropout, Wo, attention, then Q/K/V back into dy.
             linearBackward(dinp: a.dContext, dout: branch(dy, l.attentionDropMask), weight: w.attentionOutput,
                            rows: nq, inFeatures: d, outFeatures: d, accumulate: false)
-            if index == 0 && prefix > 0 && skip == 0, let context = a.firstLayerContext {
+            if index == 0 && prefix > 0, let context = a.firstLayerContext {
                 // Only the prompt rows' dq, dk, dv are read below: the attention computes those alone.
                 layout.selfAttentionBackwardToPrefix(prefix, dq: a.dq, dk: a.dk, dv: a.dv, dout: a.dContext,
                                                      out: context.pointer, cache: l.attention, q: l.q.pointer,
@@ -311,14 +313,8 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
                     layout.sumPrefixRows(rows, from: gradient, prefix: prefix, width: d)
                     linearBackward(dinp: sum, dout: rows, weight: weight, rows: prefix, inFeatures: d, outFeatures: d)
                 }
-                if skip > 0 {
-                    // A one-layer model whose prompt rows computed no output: no residual share, no query
-                    // gradient reaches them (dy and dq hold the other rows), only their keys' and values'.
-                    sum.update(repeating: 0, count: prefix * d)
-                } else {
-                    layout.sumPrefixRows(sum, from: dy, prefix: prefix, width: d)
-                    addInputGradient(of: a.dq, through: w.query)
-                }
+                layout.sumPrefixRows(sum, from: dy, prefix: prefix, width: d)
+                addInputGradient(of: a.dq, through: w.query)
                 addInputGradient(of: a.dk, through: w.key)
                 addInputGradient(of: a.dv, through: w.value)
                 layerNormBackward(dinp: dInputsEmbeds, dout: sum, inp: a.embeddingSum.pointer,

@@ -83,7 +83,7 @@ public final class ClassificationHead: @unchecked Sendable {
                  beta: 1, c: gradient + w, ldc: k)
             for r in 0..<rows { for c in 0..<classes { gradient[b + c] += dLogits[r * classes + c] } }
             linearBackward(dinp: dFeatures, dout: dLogits, weight: theta + w, rows: rows, inFeatures: k,
-                                            outFeatures: classes, accumulate: false)
+                           outFeatures: classes, accumulate: false)
         }
         if comparesPairs {
             grow(&dFeatures, to: rows * k)

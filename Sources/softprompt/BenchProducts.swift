@@ -119,7 +119,7 @@ extension Bench {
                 backward(outputRows, d, f, upward, accumulate: true)
                 backward(outputRows, d, d, square, accumulate: false)  // attention output
                 attention(queries: outputRows / batch, backward: true,
-                          prefixOnly: layer == 0 && flops.prefixAttention && outputRows == rows)
+                          prefixOnly: layer == 0 && flops.prefixAttention)
                 // q, k, v input gradients: in the first layer for the P prompt rows summed over the batch only
                 backward(layer == 0 ? prompt : outputRows, d, d, square, accumulate: outputRows == rows)
                 backward(layer == 0 ? prompt : rows, d, d, square, accumulate: true)
