@@ -51,13 +51,13 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("Time whole training steps of these prompt methods instead of the encoder step alone: a comma-separated list of pt, residual, superpos, dept, adept, ept, each optionally with its prompt rows (dept:60); steps are interleaved and reported as ratios to the first.", valueName: "methods"))
     var method: String?
 
-    @Option(help: "With --method: time on this task's real training batches (the folder of its files) instead of synthetic ones.")
+    @Option(help: "With --method: time on this task's real training batches (the folder of its files) instead of synthetic ones, framed and tokenized as `train` does (BERT or a T5 folder).")
     var data: String?
 
     @Option(help: "The task of --data.")
     var task = "sst2"
 
-    @Option(help: "With --method: also time the step on N ranks under mpirun (each rank --batch sequences, the global batch N × --batch) and report the throughput scaling over 1 rank.")
+    @Option(help: "With one --method: also time the step on N ranks under mpirun (each rank --batch sequences, the global batch N × --batch) and report the throughput scaling over 1 rank (BERT or T5).")
     var ranks = 1
 
     @Option(help: "T5: time a random model of this shape instead of --model: t5-base or t5-small (random weights written to a temporary model.safetensors, deleted afterwards).")
@@ -91,6 +91,15 @@ struct Bench: ParsableCommand {
         if productsOnly && (method != nil || randomModel != nil) {
             throw ValidationError("--products-only replays the BERT encoder step: no --method or --random-model")
         }
+        if method == nil, data != nil || ranks > 1 {
+            throw ValidationError("--data and --ranks time whole training steps: give --method too")
+        }
+        if ranks > 1, let method, method.contains(",") {
+            throw ValidationError("--ranks times one method, got --method \(method)")
+        }
+        if data != nil, randomModel != nil {
+            throw ValidationError("--data needs a model folder with its tokenizer.json, not --random-model")
+        }
         if let randomModel {
             guard RandomT5.shapes[randomModel] != nil else {
                 throw ValidationError("--random-model must be one of \(RandomT5.shapes.keys.sorted().joined(separator: ", ")), got \(randomModel)")
@@ -122,94 +131,69 @@ struct Bench: ParsableCommand {
                             m, n, k, BLAS.threadCount, BLAS.coreName, reference.bestGFLOPS, reference.medianGFLOPS))
             return
         }
-        if try randomModel != nil || Backbone.of(ModelDirectory(ModelLocator.resolve(model))) == .t5 {
-            guard ranks == 1, data == nil else { throw ValidationError("T5 benches run on one rank with synthetic inputs (no --ranks, --data)") }
-            guard !productsOnly else { throw ValidationError("--products-only replays the BERT encoder step; this is a T5 model") }
-            try benchT5(sgemmGFLOPS: reference.bestGFLOPS)
-        } else if productsOnly {
+        let isT5 = try randomModel != nil || Backbone.of(ModelDirectory(ModelLocator.resolve(model))) == .t5
+        if productsOnly {
+            guard !isT5 else { throw ValidationError("--products-only replays the BERT encoder step; this is a T5 model") }
             try benchProducts(sgemmGFLOPS: reference.bestGFLOPS)
         } else if let method, ranks > 1 {
             try benchScaling(method: method, sgemmGFLOPS: reference.bestGFLOPS)
         } else if let method {
             try benchTrainingSteps(methods: method, sgemmGFLOPS: reference.bestGFLOPS)
+        } else if isT5 {
+            try benchT5(sgemmGFLOPS: reference.bestGFLOPS)
         } else {
             try benchStep(sgemmGFLOPS: reference.bestGFLOPS)
         }
     }
 
-    /// Whole `PromptTrainer` steps (method, encoder, head, optimizer) for each method of `--method`, interleaved
-    /// step by step so that machine noise falls on all of them alike; the inputs are `batch` synthetic sequences
-    /// of exactly `seq` tokens, or with `--data` the task's real training batches (dynamic padding), the same
-    /// batches in the same order for every method.
+    /// Whole training steps (method, model, head or LM loss, optimizer) for each method of `--method`, interleaved
+    /// step by step so that machine noise falls on all of them alike, on the same inputs in the same order
+    /// (`makeBenchTrainers`). Synthetic T5 inputs have fixed shapes, so their rates and MFU are reported too.
     private func benchTrainingSteps(methods list: String, sgemmGFLOPS: Double) throws {
-        BLAS.setThreads(threads)
-        let directory = try ModelDirectory(try ModelLocator.resolve(model))
-        let encoder = try BertModel(directory: directory)
-        encoder.keepsAttentionProbabilities = keepAttentionProbabilities
-        let c = encoder.config
-        let low = min(1000, c.vocabularySize / 2)  // past the special and unused rows of a BERT vocabulary
-        let examples: [EncodedExample]
-        if let data {
-            let tokenizer = try WordPieceTokenizer(contentsOf: directory.tokenizerURL)
-            let task = try TaskCatalog.load(self.task, directory: URL(fileURLWithPath: data), seed: 1)
-            examples = tokenizer.encode(Array(task.train.prefix(batch * (repeats + 1))), maxLength: seq)
-        } else {
-            var random = RandomStream(seed: 1)
-            examples = (0..<batch).map { i in
-                EncodedExample(ids: (0..<seq).map { _ in Int32(low + Int(random.next() % UInt64(c.vocabularySize - low))) },
-                               typeIds: Array(repeating: 0, count: seq), label: i % 2)
-            }
-        }
-        var options = TrainingOptions()
-        options.batchSize = batch
-        options.microBatchSize = batch
-        options.evalBatchSize = batch
-        options.maxLength = seq
-        var runs: [(name: String, rows: Int, trainer: PromptTrainer, times: [Double], tokens: Int)] = []
-        for entry in list.split(separator: ",") {
-            let parts = entry.split(separator: ":")
-            let name = String(parts[0]), rows = parts.count > 1 ? Int(parts[1]) ?? prompt : prompt
-            let methodOptions = try MethodOptions.parse(["--method", name, "--prompt-length", String(rows)])
-            let method = methodOptions.makeMethod(width: c.hiddenSize, maxLength: seq, labels: ["a", "b"])
-            let trainer = PromptTrainer(model: encoder, method: method, classes: 2, communicator: SingleProcessCommunicator(),
-                                        options: options, train: examples, dev: [], padId: 0)
-            var context = InitializationContext(embeddings: encoder.wordEmbeddings, vocabularySize: c.vocabularySize,
-                                                width: c.hiddenSize, specialIds: [0],
-                                                tokenize: { _ in [Int32(low), Int32(low + 1)] }, random: RandomStream(seed: 2))
-            try trainer.initialize(context: &context)
-            runs.append((name, rows, trainer, [], 0))
-        }
-        for index in runs.indices { _ = try runs[index].trainer.trainStep() }  // warm-up
+        let made = try makeBenchTrainers(methods: list, communicator: SingleProcessCommunicator(), perRank: batch)
+        let startup = ProcessClock.secondsSinceProcessStart()
+        var times = [[Double]](repeating: [], count: made.trainers.count), tokens = [Int](repeating: 0, count: made.trainers.count)
+        for trainer in made.trainers { _ = try trainer.step() }  // warm-up: allocates the activation arenas
         for _ in 0..<repeats {
-            for index in runs.indices {
+            for (index, trainer) in made.trainers.enumerated() {
                 let start = DispatchTime.now().uptimeNanoseconds
-                let step = try runs[index].trainer.trainStep()
-                runs[index].times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-                runs[index].tokens += step.tokens
+                tokens[index] += try trainer.step().tokens
+                times[index].append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             }
         }
         var results: [[String: Any]] = []
         var lines: [String] = []
-        let firstMedian = runs.first.map { median($0.times) } ?? 1
-        for run in runs {
-            let stepMedian = median(run.times)
-            let tokensPerSecond = Double(run.tokens) / run.times.reduce(0, +)
-            results.append([
-                "method": run.name, "prompt": run.rows, "trainable_parameters": run.trainer.trainableParameters,
-                "step_seconds_min": run.times.min() ?? 0, "step_seconds_median": stepMedian,
+        let firstMedian = median(times[0])
+        for (index, trainer) in made.trainers.enumerated() {
+            let stepMedian = median(times[index])
+            let tokensPerSecond = Double(tokens[index]) / times[index].reduce(0, +)
+            var result: [String: Any] = [
+                "method": trainer.method, "prompt": trainer.rows, "trainable_parameters": trainer.trainableParameters,
+                "step_seconds_min": times[index].min() ?? 0, "step_seconds_median": stepMedian,
                 "tokens_per_second": tokensPerSecond, "median_ratio_to_first": stepMedian / firstMedian,
-            ])
-            lines.append(String(format: "%@ (n=%d, %d trainable): step min %.3f s, median %.3f s (%.3f × %@), %.0f tokens/s",
-                                run.name, run.rows, run.trainer.trainableParameters, run.times.min() ?? 0, stepMedian,
-                                stepMedian / firstMedian, runs[0].name, tokensPerSecond))
+            ]
+            var line = String(format: "%@ (n=%d, %d trainable): step min %.3f s, median %.3f s (%.3f × %@), %.0f tokens/s",
+                              trainer.method, trainer.rows, trainer.trainableParameters, times[index].min() ?? 0, stepMedian,
+                              stepMedian / firstMedian, made.trainers[0].method, tokensPerSecond)
+            if let flops = made.stepFLOPs?(trainer.rows) {
+                let gflops = flops / stepMedian / 1e9
+                result.merge(["flops_per_step": flops, "gflops": gflops, "mfu": gflops / sgemmGFLOPS]) { a, _ in a }
+                line += String(format: ", %.1f GFLOP/s → MFU %.2f", gflops, gflops / sgemmGFLOPS)
+            }
+            results.append(result)
+            lines.append(line)
         }
-        let inputs = data == nil ? "synthetic \(batch)×\(seq) tokens" : "\(task) training batches of \(batch), dynamic padding to ≤ \(seq)"
+        let rss = ProcessClock.maxResidentMegabytes()
         var object: [String: Any] = [
-            "benchmark": "training_step", "attention_cache": attentionCache, "batch": batch, "seq": seq, "inputs": inputs, "repeats": repeats,
-            "max_rss_mb": ProcessClock.maxResidentMegabytes(), "sgemm_gflops": sgemmGFLOPS,
+            "benchmark": made.isT5 ? "t5_training_step" : "training_step", "model": made.source, "batch": batch, "seq": seq,
+            "inputs": made.inputs, "repeats": repeats, "threads": threads, "blas_core": BLAS.coreName,
+            "max_rss_mb": rss, "sgemm_gflops": sgemmGFLOPS, "startup_seconds": startup,
         ]
+        object[made.isT5 ? "target" : "attention_cache"] = made.isT5 ? target as Any : attentionCache
         if results.count == 1 { object.merge(results[0]) { a, _ in a } } else { object["methods"] = results }
-        try report(object, text: "training steps on \(inputs), interleaved:\n" + lines.joined(separator: "\n"))
+        try report(object, text: (["training steps of \(made.source) on \(made.inputs), interleaved:"] + lines
+                                  + [String(format: "sgemm %.1f GFLOP/s; peak RSS %.0f MB; start-up %.2f s", sgemmGFLOPS, rss, startup)])
+            .joined(separator: "\n"))
     }
 
     /// `--ranks N`: the 1-rank step here, then the same under `mpirun -np N` (this command again, see
@@ -238,14 +222,17 @@ struct Bench: ParsableCommand {
               let manyRate = many["tokens_per_second"] as? Double, let manyStep = many["step_seconds_median"] as? Double
         else { throw ValidationError("bench under mpirun -np \(ranks) failed (status \(process.terminationStatus)):\n\(output)") }
         let scaling = manyRate / one.tokensPerSecond
-        try report([
-            "benchmark": "training_step_scaling", "attention_cache": attentionCache, "method": method, "batch_per_rank": batch, "seq": seq, "prompt": prompt,
+        var object: [String: Any] = [
+            "benchmark": one.isT5 ? "t5_training_step_scaling" : "training_step_scaling", "model": one.source,
+            "method": method, "batch_per_rank": batch, "seq": seq, "prompt": prompt, "inputs": one.inputs,
             "ranks": ranks, "one_rank_step_seconds_median": one.median, "one_rank_tokens_per_second": one.tokensPerSecond,
             "ranks_step_seconds_median": manyStep, "ranks_tokens_per_second": manyRate, "scaling": scaling,
             "one_rank_max_rss_mb": ProcessClock.maxResidentMegabytes(), "rank_max_rss_mb": many["max_rss_mb"] ?? NSNull(),
             "sgemm_gflops": sgemmGFLOPS,
-        ], text: String(format: "%@: 1 rank %.3f s/step, %.0f tokens/s; %d ranks %.3f s/step, %.0f tokens/s → scaling %.2f× (ideal %d×)",
-                        method, one.median, one.tokensPerSecond, ranks, manyStep, manyRate, scaling, ranks))
+        ]
+        object[one.isT5 ? "target" : "attention_cache"] = one.isT5 ? target as Any : attentionCache
+        try report(object, text: String(format: "%@ on %@: 1 rank %.3f s/step, %.0f tokens/s; %d ranks %.3f s/step, %.0f tokens/s → scaling %.2f× (ideal %d×)",
+                                        method, one.inputs, one.median, one.tokensPerSecond, ranks, manyStep, manyRate, scaling, ranks))
     }
 
     /// One rank of `--ranks N` (under mpirun): the global batch is N × --batch, each rank its --batch; rank 0
@@ -260,41 +247,21 @@ struct Bench: ParsableCommand {
         }
     }
 
-    /// Median step time and global tokens/s of `repeats` steps of one method (after a warm-up).
+    /// Median step time and global tokens/s of `repeats` steps of one method on --batch sequences per rank (after a
+    /// warm-up).
     private func measureSteps(method name: String, communicator: any Communicator) throws
-        -> (median: Double, min: Double, tokensPerSecond: Double)
+        -> (median: Double, min: Double, tokensPerSecond: Double, isT5: Bool, source: String, inputs: String)
     {
-        BLAS.setThreads(threads)
-        let encoder = try BertModel(directory: ModelDirectory(try ModelLocator.resolve(model)))
-        encoder.keepsAttentionProbabilities = keepAttentionProbabilities
-        let c = encoder.config
-        let low = min(1000, c.vocabularySize / 2)
-        var random = RandomStream(seed: 1)
-        let global = batch * communicator.size
-        let examples = (0..<global).map { i in
-            EncodedExample(ids: (0..<seq).map { _ in Int32(low + Int(random.next() % UInt64(c.vocabularySize - low))) },
-                           typeIds: Array(repeating: 0, count: seq), label: i % 2)
-        }
-        var options = TrainingOptions()
-        options.batchSize = global
-        options.microBatchSize = batch
-        options.evalBatchSize = batch
-        options.maxLength = seq
-        let methodOptions = try MethodOptions.parse(["--method", name, "--prompt-length", String(prompt)])
-        let trainer = PromptTrainer(model: encoder, method: methodOptions.makeMethod(width: c.hiddenSize, maxLength: seq, labels: ["a", "b"]),
-                                    classes: 2, communicator: communicator, options: options, train: examples, dev: [], padId: 0)
-        var context = InitializationContext(embeddings: encoder.wordEmbeddings, vocabularySize: c.vocabularySize,
-                                            width: c.hiddenSize, specialIds: [0],
-                                            tokenize: { _ in [Int32(low), Int32(low + 1)] }, random: RandomStream(seed: 2))
-        try trainer.initialize(context: &context)
-        _ = try trainer.trainStep()
+        let made = try makeBenchTrainers(methods: name, communicator: communicator, perRank: batch)
+        let trainer = made.trainers[0]
+        _ = try trainer.step()
         var times: [Double] = [], tokens = 0
         for _ in 0..<repeats {
             let start = DispatchTime.now().uptimeNanoseconds
-            tokens += try trainer.trainStep().tokens
+            tokens += try trainer.step().tokens
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
-        return (median(times), times.min() ?? 0, Double(tokens) / times.reduce(0, +))
+        return (median(times), times.min() ?? 0, Double(tokens) / times.reduce(0, +), made.isT5, made.source, made.inputs)
     }
 
     private func median(_ values: [Double]) -> Double {

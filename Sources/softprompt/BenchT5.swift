@@ -7,9 +7,9 @@ import SoftPromptTensor
 import SoftPromptTraining
 
 extension Bench {
-    /// `bench` on a T5 (a folder, or `--random-model`): the bare model step (encoder n+seq, decoder --target tokens:
-    /// forward, teacher-forced loss, input-gradient backward to the prompt) or, with --method, whole
-    /// `Seq2SeqPromptTrainer` steps, interleaved as on the BERT path. Synthetic ids; targets end with `</s>`.
+    /// `bench` on a T5 (a folder, or `--random-model`) without --method: the bare model step (encoder n+seq, decoder
+    /// --target tokens: forward, teacher-forced loss, input-gradient backward to the prompt). Synthetic ids; targets
+    /// end with `</s>`. Whole training steps (--method) take the path BERT takes (`makeBenchTrainers`).
     func benchT5(sgemmGFLOPS: Double) throws {
         BLAS.setThreads(threads)
         let random = try randomModel.map { try RandomT5(shape: $0) }
@@ -26,101 +26,48 @@ extension Bench {
         let flops = Self.t5StepFLOPs(c, batch: batch, encoderLength: prompt + seq, decoderLength: target)
         let startup = ProcessClock.secondsSinceProcessStart()
 
-        var object: [String: Any] = [
-            "model": source, "batch": batch, "seq": seq, "prompt": prompt, "target": target, "threads": threads,
-            "blas_core": BLAS.coreName, "repeats": repeats, "sgemm_gflops": sgemmGFLOPS, "flops_per_step": flops,
-            "startup_seconds": startup,
-        ]
-        var lines: [String] = []
-        func measured(_ times: [Double]) -> [String: Any] {
-            let sorted = times.sorted(), median = sorted[sorted.count / 2]
-            let gflops = flops / median / 1e9
-            return ["step_seconds_min": sorted[0], "step_seconds_median": median,
-                    "tokens_per_second": Double(positions) / median, "gflops": gflops, "mfu": gflops / sgemmGFLOPS]
+        let d = c.modelDim
+        let input = T5PromptedBatch<Float>(batch: batch, promptLength: prompt, textLength: seq, targetLength: target, width: d)
+        let promptValues = Tensor(zeros: [max(prompt, 1), d])
+        rng.fillUniform(promptValues.buffer, low: -0.5, high: 0.5)
+        let ids = inputs.flatMap { $0 }, mask = [Int32](repeating: 1, count: batch * seq)
+        let dPrompt = Tensor(zeros: [max(prompt, 1), d])
+        input.setTargets(targets.flatMap { $0 }, model: t5)
+        var forwardTimes: [Double] = []
+        func step() throws {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try input.fill(prompt: promptValues.pointer, ids: ids, textMask: mask, embedding: t5)
+            _ = try input.forward(t5)
+            forwardTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            input.backward(t5, dLoss: 1)
+            dPrompt.fill(0)
+            input.accumulatePromptGradient(into: dPrompt.pointer)
         }
-        func line(_ label: String, _ m: [String: Any]) -> String {
-            String(format: "%@: step min %.3f s, median %.3f s, %.0f tokens/s, %.1f GFLOP/s → MFU %.2f", label,
-                   m["step_seconds_min"] as! Double, m["step_seconds_median"] as! Double,
-                   m["tokens_per_second"] as! Double, m["gflops"] as! Double, m["mfu"] as! Double)
+        try step()  // warm-up: allocates the activation arenas
+        forwardTimes.removeAll()
+        var times: [Double] = []
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try step()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
-
-        if let method {
-            object["benchmark"] = "t5_training_step"
-            var runs: [(name: String, trainer: Seq2SeqPromptTrainer<Float>, times: [Double])] = []
-            var options = TrainingOptions()
-            options.batchSize = batch
-            options.microBatchSize = batch
-            options.evalBatchSize = batch
-            options.maxLength = seq
-            let examples = zip(inputs, targets).map { Seq2SeqExample(ids: $0, target: $1) }
-            for entry in method.split(separator: ",") {
-                let parts = entry.split(separator: ":")
-                let name = String(parts[0]), rows = parts.count > 1 ? Int(parts[1]) ?? prompt : prompt
-                let methodOptions = try MethodOptions.parse(["--method", name, "--prompt-length", String(rows)])
-                let trainer = Seq2SeqPromptTrainer(model: t5, method: methodOptions.makeMethod(width: c.modelDim, maxLength: seq, labels: ["a", "b"]),
-                                                   communicator: SingleProcessCommunicator(), options: options,
-                                                   train: examples, padId: Int32(c.padTokenId))
-                var context = InitializationContext(embeddings: t5.wordEmbeddings, vocabularySize: c.vocabularySize,
-                                                    width: c.modelDim, specialIds: [0, 1, 2],
-                                                    tokenize: { _ in [Int32(low), Int32(low + 1)] }, random: RandomStream(seed: 2))
-                try trainer.initialize(context: &context)
-                runs.append((name, trainer, []))
-            }
-            for index in runs.indices { _ = try runs[index].trainer.trainStep() }  // warm-up
-            for _ in 0..<repeats {
-                for index in runs.indices {
-                    let start = DispatchTime.now().uptimeNanoseconds
-                    _ = try runs[index].trainer.trainStep()
-                    runs[index].times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-                }
-            }
-            var results: [[String: Any]] = []
-            for run in runs {
-                var m = measured(run.times)
-                m["method"] = run.name
-                m["trainable_parameters"] = run.trainer.trainableParameters
-                results.append(m)
-                lines.append(line("\(run.name) (\(run.trainer.trainableParameters) trainable)", m))
-            }
-            if results.count == 1 { object.merge(results[0]) { a, _ in a } } else { object["methods"] = results }
-        } else {
-            object["benchmark"] = "t5_prompt_tuning_step"
-            let d = c.modelDim
-            let input = T5PromptedBatch<Float>(batch: batch, promptLength: prompt, textLength: seq, targetLength: target, width: d)
-            let promptValues = Tensor(zeros: [max(prompt, 1), d])
-            rng.fillUniform(promptValues.buffer, low: -0.5, high: 0.5)
-            let ids = inputs.flatMap { $0 }, mask = [Int32](repeating: 1, count: batch * seq)
-            let dPrompt = Tensor(zeros: [max(prompt, 1), d])
-            input.setTargets(targets.flatMap { $0 }, model: t5)
-            var forwardTimes: [Double] = []
-            func step() throws {
-                let start = DispatchTime.now().uptimeNanoseconds
-                try input.fill(prompt: promptValues.pointer, ids: ids, textMask: mask, embedding: t5)
-                _ = try input.forward(t5)
-                forwardTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-                input.backward(t5, dLoss: 1)
-                dPrompt.fill(0)
-                input.accumulatePromptGradient(into: dPrompt.pointer)
-            }
-            try step()  // warm-up: allocates the activation arenas
-            forwardTimes.removeAll()
-            var times: [Double] = []
-            for _ in 0..<repeats {
-                let start = DispatchTime.now().uptimeNanoseconds
-                try step()
-                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-            }
-            let m = measured(times)
-            object.merge(m) { a, _ in a }
-            object["forward_seconds_median"] = forwardTimes.sorted()[forwardTimes.count / 2]
-            lines.append(line("model step", m))
-        }
+        times.sort()
+        let median = times[times.count / 2], gflops = flops / median / 1e9
+        let forwardMedian = forwardTimes.sorted()[forwardTimes.count / 2]
         let rss = ProcessClock.maxResidentMegabytes()
-        object["max_rss_mb"] = rss
-        let header = String(format: "T5 %@: B=%d, encoder %d+%d, decoder %d, %d thread; %.1f GFLOP per step, sgemm %.1f GFLOP/s",
-                            source, batch, prompt, seq, target, threads, flops / 1e9, sgemmGFLOPS)
-        try report(object, text: ([header] + lines + [String(format: "peak RSS %.0f MB; start-up %.2f s", rss, startup)])
-            .joined(separator: "\n"))
+        try report([
+            "benchmark": "t5_prompt_tuning_step", "model": source, "batch": batch, "seq": seq, "prompt": prompt,
+            "target": target, "threads": threads, "blas_core": BLAS.coreName, "repeats": repeats,
+            "sgemm_gflops": sgemmGFLOPS, "flops_per_step": flops, "startup_seconds": startup,
+            "step_seconds_min": times[0], "step_seconds_median": median, "forward_seconds_median": forwardMedian,
+            "tokens_per_second": Double(positions) / median, "gflops": gflops, "mfu": gflops / sgemmGFLOPS,
+            "max_rss_mb": rss,
+        ], text: String(format: """
+            T5 %@: B=%d, encoder %d+%d, decoder %d, %d thread; %.1f GFLOP per step, sgemm %.1f GFLOP/s
+            model step: min %.3f s, median %.3f s (forward %.3f s), %.0f tokens/s, %.1f GFLOP/s → MFU %.2f
+            peak RSS %.0f MB; start-up %.2f s
+            """, source, batch, prompt, seq, target, threads, flops / 1e9, sgemmGFLOPS, times[0], median, forwardMedian,
+                        Double(positions) / median, gflops, gflops / sgemmGFLOPS, rss, startup))
     }
 
     /// FLOPs of one T5 step (the `--help` formula): 4 per weight per token that a matrix is applied to (forward 2,

@@ -2,13 +2,16 @@ import Foundation
 import SoftPromptTestSupport
 import Testing
 
-/// `softprompt bench` on the tiny BERT (d = 32, F = 37, 2 layers): the FLOPs its rates are computed from, and
-/// the products-only replay. Times are only read back, never asserted.
+/// `softprompt bench` on the tiny BERT (d = 32, F = 37, 2 layers) and the tiny T5: the FLOPs its rates are
+/// computed from, the products-only replay, whole training steps on synthetic and real batches, and the scaling
+/// over ranks. Times are only read back, never asserted.
 @Suite(.serialized, .enabled(if: MPIRun.binary != nil, "needs mpirun on PATH and a built softprompt (scripts/setup)"))
 struct BenchCommandTests {
     static let model = MPIRun.packageRoot.appendingPathComponent("Tests/SoftPromptModelsTests/Fixtures/tiny-bert").path
+    static let t5 = MPIRun.packageRoot.appendingPathComponent("Tests/SoftPromptModelsTests/Fixtures/tiny-t5-unigram").path
     static let shape = ["--model", model, "--batch", "2", "--seq", "6", "--prompt", "3", "--repeats", "2",
                         "--shape", "64,64,64", "--json"]
+    static let t5Shape = ["--model", t5] + shape.dropFirst(2)
 
     /// 4·N_w + 12·L·d·T per token, N_w = L·(4·d² + 2·d·F), at B·T = 2 × (3 + 6) tokens.
     static let modelFLOPs: Double = {
@@ -49,5 +52,51 @@ struct BenchCommandTests {
 
     @Test func productsOnlyRefusesAWholeTrainingStep() throws {
         #expect(throws: MPIRunError.self) { try T5CommandTests.run(["bench", "--products-only", "--method", "pt"] + Self.shape) }
+    }
+
+    @Test func t5TrainingStepsAreRatedByTheFLOPsOfTheBareStepOfTheSameShapes() throws {
+        let bare = try T5CommandTests.json(["bench"] + Self.t5Shape)
+        #expect(bare["benchmark"] as? String == "t5_prompt_tuning_step")
+        let steps = try T5CommandTests.json(["bench", "--method", "pt,residual"] + Self.t5Shape)
+        #expect(steps["benchmark"] as? String == "t5_training_step")
+        let methods = try #require(steps["methods"] as? [[String: Any]])
+        #expect(methods.map { $0["method"] as? String } == ["pt", "residual"])
+        for method in methods {
+            let flops = try #require(method["flops_per_step"] as? Double)
+            #expect(flops == bare["flops_per_step"] as? Double)
+            let median = try #require(method["step_seconds_median"] as? Double), gflops = try #require(method["gflops"] as? Double)
+            #expect(abs(gflops * median * 1e9 / flops - 1) < 1e-9)
+        }
+    }
+
+    @Test(.enabled(if: sharedDataDirectory() != nil, "../shared/data is absent"),
+          arguments: [(model, "glue/SST-2", "sst2"), (t5, "glue/RTE", "rte")])
+    func trainingStepsRunOnATasksRealBatches(model: String, folder: String, task: String) throws {
+        let data = try #require(sharedDataDirectory()).appendingPathComponent(folder).path
+        let steps = try T5CommandTests.json(["bench", "--model", model, "--method", "pt", "--data", data, "--task", task,
+                                             "--batch", "4", "--seq", "24", "--prompt", "3", "--repeats", "2",
+                                             "--shape", "64,64,64", "--json"])
+        #expect((steps["inputs"] as? String)?.hasPrefix("\(task) training batches of 4") == true)
+        #expect((steps["tokens_per_second"] as? Double ?? 0) > 0)
+        #expect(steps["gflops"] == nil, "real batches have no fixed shape to count FLOPs for")
+    }
+
+    @Test(arguments: [model, t5])
+    func ranksReportTheScalingOverOneRank(model: String) throws {
+        let scaling = try T5CommandTests.json(["bench", "--model", model, "--method", "pt", "--ranks", "2"] + Self.shape.dropFirst(2))
+        #expect(scaling["ranks"] as? Int == 2)
+        let one = try #require(scaling["one_rank_tokens_per_second"] as? Double)
+        let two = try #require(scaling["ranks_tokens_per_second"] as? Double)
+        #expect(abs((scaling["scaling"] as? Double ?? 0) - two / one) < 1e-12)
+        #expect((scaling["rank_max_rss_mb"] as? Double ?? 0) > 0)
+    }
+
+    /// Refused when the arguments are read (status 64), before any model or data is opened.
+    @Test(arguments: [["--ranks", "2"], ["--data", "/nonexistent"], ["--method", "pt,dept", "--ranks", "2"],
+                      ["--random-model", "t5-small", "--method", "pt", "--data", "/nonexistent"]])
+    func refusesWhatItCannotTime(arguments: [String]) throws {
+        let command = ["bench"] + arguments + (arguments.contains("--random-model") ? [] : ["--model", Self.model])
+            + Self.shape.dropFirst(2)
+        #expect(throws: MPIRunError.failed(command.count, 64)) { try T5CommandTests.run(command) }
     }
 }

@@ -54,4 +54,4 @@ enum MPIRun {
     }
 }
 
-enum MPIRunError: Error { case failed(Int, Int32) }
+enum MPIRunError: Error, Equatable { case failed(Int, Int32) }
