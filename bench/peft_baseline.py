@@ -3,6 +3,7 @@
 
     pip install torch transformers peft
     python3 bench/peft_baseline.py [--model DIR] [--batch 32] [--seq 128] [--prompt 20] [--threads 1] [--json]
+    python3 bench/peft_baseline.py --random-model t5-small|t5-base [--target 8] [--batch 8 --seq 256] ...
 
 One step = forward of the frozen encoder (eval mode, no dropout) with a PEFT prompt, a scalar loss
 L = sum(hidden * R), and the backward to the prompt (the backbone has requires_grad=False, as PEFT sets it).
@@ -10,6 +11,11 @@ Prints the fields `softprompt bench --json` prints: step_seconds_min/median, tok
 (FLOPs/token = 4*N_w + 12*L*d*T), sgemm_gflops (torch.mm 1024^3 on the same threads, best of 10), mfu,
 max_rss_mb, startup_seconds. With --profile-products also products_seconds_median (self time of mm, addmm,
 bmm, baddbmm under torch.profiler) and fused_attention_seconds_median (the scaled-dot-product attention kernels).
+
+A T5 (a T5 folder as --model, or --random-model with the shape `softprompt bench --random-model` uses) is timed as
+`softprompt bench` times it: PEFT's SEQ_2_SEQ_LM prompt on the encoder only, encoder --prompt + --seq tokens, the
+decoder teacher-forced on --target label tokens (the last `</s>`), the mean cross-entropy, and its backward to the
+prompt. FLOPs per step by the formula of `softprompt bench --help`; tokens/s counts encoder and decoder positions.
 """
 import time
 
@@ -21,9 +27,16 @@ import json
 import os
 import resource
 
+import peft
 import torch
-from peft import PeftModelForFeatureExtraction, PromptTuningConfig, TaskType
-from transformers import BertModel
+from peft import PeftModelForFeatureExtraction, PromptTuningConfig, TaskType, get_peft_model
+from transformers import BertModel, T5Config, T5ForConditionalGeneration
+
+# The shapes of `softprompt bench --random-model` (google-t5/t5-small and t5-base: v1.0, ReLU, tied head).
+RANDOM_T5 = {
+    "t5-small": dict(d_model=512, d_kv=64, d_ff=2048, num_layers=6, num_heads=8),
+    "t5-base": dict(d_model=768, d_kv=64, d_ff=3072, num_layers=12, num_heads=12),
+}
 
 
 def process_age():
@@ -77,6 +90,9 @@ def main():
     parser.add_argument("--prompt", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--random-model", choices=sorted(RANDOM_T5),
+                        help="T5: time a randomly initialised model of this shape instead of --model")
+    parser.add_argument("--target", type=int, default=8, help="T5: decoder tokens per sequence, </s> included")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--profile-products", action="store_true",
                         help="also time the step's matrix products and fused attention under torch.profiler "
@@ -84,6 +100,8 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
+    if args.random_model or is_t5(args.model):
+        return t5_main(args)
 
     base = BertModel.from_pretrained(args.model, add_pooling_layer=False).eval()
     config = PromptTuningConfig(task_type=TaskType.FEATURE_EXTRACTION, num_virtual_tokens=args.prompt,
@@ -117,7 +135,7 @@ def main():
     gflops = flops_per_token * tokens / median / 1e9
     reference = sgemm_gflops()
     result = {
-        "benchmark": "prompt_tuning_step", "implementation": f"torch {torch.__version__} + peft",
+        "benchmark": "prompt_tuning_step", "implementation": f"torch {torch.__version__} + peft {peft.__version__}",
         "batch": args.batch, "seq": args.seq, "prompt": args.prompt, "threads": args.threads,
         "repeats": args.repeats, "step_seconds_min": times[0], "step_seconds_median": median,
         "tokens_per_second": tokens / median, "gflops": gflops, "sgemm_gflops": reference,
@@ -132,6 +150,80 @@ def main():
         print(f"step (B={args.batch}, T={args.prompt}+{args.seq}, {args.threads} thread): min {times[0]:.3f} s, "
               f"median {median:.3f} s, {tokens / median:.0f} tokens/s\n"
               f"{gflops:.1f} GFLOP/s achieved, sgemm {reference:.1f} GFLOP/s -> MFU {gflops / reference:.2f}; "
+              f"peak RSS {result['max_rss_mb']:.0f} MB; start-up {startup:.2f} s")
+
+
+def is_t5(model):
+    with open(os.path.join(model, "config.json")) as f:
+        return json.load(f).get("model_type") == "t5"
+
+
+def t5_step_flops(c, batch, encoder_length, decoder_length):
+    """`Bench.t5StepFLOPs`: 4 FLOPs per weight per token it is applied to, plus 12 per width per query-key pair."""
+    d, inner, f, v = c.d_model, c.num_heads * c.d_kv, c.d_ff, c.vocab_size
+    le, ld = c.num_layers, c.num_decoder_layers
+    feed_forward = (3 if c.is_gated_act else 2) * d * f
+    per_encoder_token = le * (4 * d * inner + feed_forward) + ld * 2 * d * inner
+    per_decoder_token = ld * (6 * d * inner + feed_forward) + d * v
+    matrices = 4 * batch * (encoder_length * per_encoder_token + decoder_length * per_decoder_token)
+    attention = 12 * batch * inner * (le * encoder_length ** 2 + ld * decoder_length ** 2
+                                      + ld * decoder_length * encoder_length)
+    return matrices + attention
+
+
+def t5_main(args):
+    if args.random_model:
+        base = T5ForConditionalGeneration(T5Config(vocab_size=32128, decoder_start_token_id=0, pad_token_id=0, eos_token_id=1,
+                                                           **RANDOM_T5[args.random_model]))
+        source = f"random {args.random_model}"
+    else:
+        base = T5ForConditionalGeneration.from_pretrained(args.model)
+        source = args.model
+    base.eval()
+    c = base.config
+    config = PromptTuningConfig(task_type=TaskType.SEQ_2_SEQ_LM, num_virtual_tokens=args.prompt,
+                                token_dim=c.d_model, num_transformer_submodules=1)
+    model = get_peft_model(base, config).eval()
+    ids = torch.randint(1000, c.vocab_size, (args.batch, args.seq))
+    mask = torch.ones(args.batch, args.seq, dtype=torch.long)
+    labels = torch.randint(1000, c.vocab_size, (args.batch, args.target))
+    labels[:, -1] = c.eos_token_id
+
+    def step():
+        model.zero_grad(set_to_none=True)
+        model(input_ids=ids, attention_mask=mask, labels=labels).loss.backward()
+
+    startup = process_age()
+    step()
+    times = []
+    for _ in range(args.repeats):
+        t = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t)
+    times.sort()
+    median = times[len(times) // 2]
+    profiled = profiled_seconds(step, args.repeats) if args.profile_products else None
+    flops = t5_step_flops(c, args.batch, args.prompt + args.seq, args.target)
+    positions = args.batch * (args.prompt + args.seq + args.target)
+    gflops = flops / median / 1e9
+    reference = sgemm_gflops()
+    result = {
+        "benchmark": "t5_prompt_tuning_step", "implementation": f"torch {torch.__version__} + peft {peft.__version__}",
+        "model": source, "batch": args.batch, "seq": args.seq, "prompt": args.prompt, "target": args.target,
+        "threads": args.threads, "repeats": args.repeats, "step_seconds_min": times[0],
+        "step_seconds_median": median, "tokens_per_second": positions / median, "gflops": gflops,
+        "sgemm_gflops": reference, "mfu": gflops / reference, "flops_per_step": flops,
+        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "startup_seconds": startup,
+    }
+    if profiled is not None:
+        result["products_seconds_median"], result["fused_attention_seconds_median"] = profiled
+    if args.json:
+        print(json.dumps(result, sort_keys=True))
+    else:
+        print(f"T5 {source}: B={args.batch}, encoder {args.prompt}+{args.seq}, decoder {args.target}, "
+              f"{args.threads} thread; {flops / 1e9:.1f} GFLOP per step\n"
+              f"step: min {times[0]:.3f} s, median {median:.3f} s, {positions / median:.0f} tokens/s, "
+              f"{gflops:.1f} GFLOP/s, sgemm {reference:.1f} GFLOP/s -> MFU {gflops / reference:.2f}; "
               f"peak RSS {result['max_rss_mb']:.0f} MB; start-up {startup:.2f} s")
 
 
