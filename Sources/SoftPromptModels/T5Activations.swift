@@ -6,7 +6,7 @@ import SoftPromptTensor
 // the feed-forward pre-activations. Projections' outputs that only feed a frozen matmul are scratch.
 // Encoder and decoder have separate arenas, so growing the decoder (a longer target) keeps the latest encoding.
 
-/// The encoder's arena for batches up to (B, Te): N = B·Te rows.
+/// The encoder's arena for batches up to (B, Te): N ≤ B·Te rows (fewer when packed, `T5EncoderRows`).
 final class T5EncoderActivations<S: KernelScalar> {
     let batch: Int, length: Int  // capacities
     struct Layer {
@@ -23,7 +23,10 @@ final class T5EncoderActivations<S: KernelScalar> {
     let finalInput: Buffer<S>                  // (N,d) input of the final RMSNorm
     let finalRstd: Buffer<S>                   // (N)
     let output: Buffer<S>                      // (N,d) the last hidden state; the decoder's cross-attention reads it
+    /// (B,Te,d) the last hidden state laid out as the input, when the rows were packed (`T5EncoderRows`).
+    let paddedOutput: Buffer<S>
     let keyMask: Buffer<S>                     // (B,Te) additive: 0 keep, −∞ padding (also the cross-attention's)
+    let sequenceLengths, sequenceOffsets: UnsafeMutablePointer<Int>  // (B) of packed rows
     let positionBias: Buffer<S>                // (H,Te,Te) bidirectional relative bias, shared by all layers
     // Forward scratch
     let normed: Buffer<S>                      // (N,d)
@@ -50,7 +53,12 @@ final class T5EncoderActivations<S: KernelScalar> {
         finalInput = Buffer(nd)
         finalRstd = Buffer(rows)
         output = Buffer(nd)
+        paddedOutput = Buffer(nd)
         keyMask = Buffer(rows)
+        sequenceLengths = .allocate(capacity: max(batch, 1))
+        sequenceLengths.initialize(repeating: 0, count: max(batch, 1))
+        sequenceOffsets = .allocate(capacity: max(batch, 1))
+        sequenceOffsets.initialize(repeating: 0, count: max(batch, 1))
         positionBias = Buffer(c.heads * length * length)
         normed = Buffer(nd)
         context = Buffer(ni)
@@ -65,6 +73,11 @@ final class T5EncoderActivations<S: KernelScalar> {
         dHidden = Buffer(nf)
         dGate = Buffer(nf)
         dScores = Buffer(length * length)
+    }
+
+    deinit {
+        sequenceLengths.deallocate()
+        sequenceOffsets.deallocate()
     }
 
     /// The residual stream after layer `i`: the next layer's input, or the final norm's after the last.
@@ -83,7 +96,7 @@ final class T5DecoderActivations<S: KernelScalar> {
         let crossRstd: Buffer<S>               // (M)
         let crossQ: Buffer<S>                  // (M,inner)
         let crossK, crossV: Buffer<S>          // (N,inner) projections of the encoder output
-        let crossProbs: Buffer<S>              // (B,H,Td,Te)
+        let crossProbs: Buffer<S>              // (B,H,Td,Te), or Σ_b H·Td·L_b when the encoder rows are packed
         let middle: Buffer<S>                  // (M,d) feed-forward norm input
         let feedForwardRstd: Buffer<S>         // (M)
         let gate: Buffer<S>                    // (M,F)

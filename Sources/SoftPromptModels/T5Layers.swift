@@ -8,24 +8,30 @@ import SoftPromptTensor
 // output before the residual add and on the attention probabilities, as in BERT.
 // Attention scores are not scaled by 1/√d_kv: T5 folds that into its q weights (scale 1).
 
-/// Self-attention sublayer. x, out (R,d) with R = B·T; q, k, v (R,inner), probs (B,H,T,T) and rstd (R) cached;
-/// normed (R,d) and context (R,inner) scratch. positionBias (H,T,T); keyMask (B,T) additive or nil.
+/// Self-attention sublayer. x, out (R,d); q, k, v (R,inner), probs and rstd (R) cached; normed (R,d) and
+/// context (R,inner) scratch. The encoder passes its `rows` (R = N, packed or padded, with its key mask); the
+/// decoder passes nil (R = B·T, causal, no mask). positionBias (H,T,T), T the padded length.
 @inline(__always)
 func t5SelfAttentionForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, x: UnsafePointer<S>,
                                              rstd: UnsafeMutablePointer<S>, q: UnsafeMutablePointer<S>,
                                              k: UnsafeMutablePointer<S>, v: UnsafeMutablePointer<S>,
                                              probs: UnsafeMutablePointer<S>, normed: UnsafeMutablePointer<S>,
-                                             context: UnsafeMutablePointer<S>, keyMask: UnsafePointer<S>?,
-                                             positionBias: UnsafePointer<S>, norm: UnsafePointer<S>,
-                                             weights w: T5AttentionWeights<S>, shape: AttentionShape,
-                                             modelDim d: Int, eps: S) {
-    let rows = shape.batch * shape.queryLength, inner = shape.width
+                                             context: UnsafeMutablePointer<S>, rows layout: T5EncoderRows?,
+                                             keyMask: UnsafePointer<S>?, positionBias: UnsafePointer<S>,
+                                             norm: UnsafePointer<S>, weights w: T5AttentionWeights<S>,
+                                             shape: AttentionShape, modelDim d: Int, eps: S) {
+    let rows = layout?.count ?? shape.batch * shape.queryLength, inner = shape.width
     rmsNormForward(out: normed, rstd: rstd, inp: x, weight: norm, rows: rows, cols: d, eps: eps)
     linearForward(out: q, inp: normed, weight: w.q, bias: nil, rows: rows, inFeatures: d, outFeatures: inner)
     linearForward(out: k, inp: normed, weight: w.k, bias: nil, rows: rows, inFeatures: d, outFeatures: inner)
     linearForward(out: v, inp: normed, weight: w.v, bias: nil, rows: rows, inFeatures: d, outFeatures: inner)
-    attentionForward(out: context, probs: probs, q: q, qStride: inner, k: k, kStride: inner, v: v, vStride: inner,
-                     keyMask: keyMask, positionBias: positionBias, shape: shape)
+    if let layout, let keyMask {
+        layout.attentionForward(out: context, probs: probs, q: q, k: k, v: v, keyMask: keyMask,
+                                positionBias: positionBias, queryLength: nil, shape: shape)
+    } else {
+        attentionForward(out: context, probs: probs, q: q, qStride: inner, k: k, kStride: inner, v: v,
+                         vStride: inner, keyMask: keyMask, positionBias: positionBias, shape: shape)
+    }
     t5ResidualProjection(out: out, x: x, inp: context, weight: w.o, rows: rows, inFeatures: inner, outFeatures: d)
 }
 
@@ -37,13 +43,18 @@ func t5SelfAttentionBackward<S: KernelScalar>(dStream: UnsafeMutablePointer<S>, 
                                               weights w: T5AttentionWeights<S>, dNormed: UnsafeMutablePointer<S>,
                                               dContext: UnsafeMutablePointer<S>, dq: UnsafeMutablePointer<S>,
                                               dk: UnsafeMutablePointer<S>, dv: UnsafeMutablePointer<S>,
-                                              dScores: UnsafeMutablePointer<S>, shape: AttentionShape,
-                                              modelDim d: Int) {
-    let rows = shape.batch * shape.queryLength, inner = shape.width
+                                              dScores: UnsafeMutablePointer<S>, rows layout: T5EncoderRows?,
+                                              shape: AttentionShape, modelDim d: Int) {
+    let rows = layout?.count ?? shape.batch * shape.queryLength, inner = shape.width
     linearBackward(dinp: dContext, dout: dStream, weight: w.o, rows: rows, inFeatures: inner, outFeatures: d,
                    accumulate: false)
-    attentionBackward(dq: dq, dk: dk, dv: dv, dout: dContext, probs: probs, q: q, qStride: inner, k: k,
-                      kStride: inner, v: v, vStride: inner, dscores: dScores, shape: shape, accumulate: false)
+    if let layout {
+        layout.attentionBackward(dq: dq, dk: dk, dv: dv, dout: dContext, probs: probs, q: q, k: k, v: v,
+                                 dScores: dScores, queryLength: nil, shape: shape)
+    } else {
+        attentionBackward(dq: dq, dk: dk, dv: dv, dout: dContext, probs: probs, q: q, qStride: inner, k: k,
+                          kStride: inner, v: v, vStride: inner, dscores: dScores, shape: shape, accumulate: false)
+    }
     linearBackward(dinp: dNormed, dout: dq, weight: w.q, rows: rows, inFeatures: d, outFeatures: inner,
                    accumulate: false)
     linearBackward(dinp: dNormed, dout: dk, weight: w.k, rows: rows, inFeatures: d, outFeatures: inner)
@@ -52,19 +63,20 @@ func t5SelfAttentionBackward<S: KernelScalar>(dStream: UnsafeMutablePointer<S>, 
 }
 
 /// Cross-attention sublayer: queries from the decoder stream x (R,d), R = B·Tq; keys and values from the encoder
-/// output (B·Tk,d), projected into k, v (B·Tk,inner) only when `projectKeyValues` (they depend on the encoding
-/// alone, so scoring several targets against one encoding projects them once). No position bias; keyMask (B,Tk)
-/// is the encoder's padding mask. q (R,inner), probs (B,H,Tq,Tk), rstd (R) cached.
+/// output (N,d) laid out as `keys` says, projected into k, v (N,inner) only when `projectKeyValues` (they depend
+/// on the encoding alone, so scoring several targets against one encoding projects them once). No position bias;
+/// keyMask (B,Tk) is the encoder's padding mask (padded rows only). q (R,inner), probs, rstd (R) cached.
 @inline(__always)
 func t5CrossAttentionForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, x: UnsafePointer<S>,
                                               rstd: UnsafeMutablePointer<S>, q: UnsafeMutablePointer<S>,
                                               k: UnsafeMutablePointer<S>, v: UnsafeMutablePointer<S>,
                                               probs: UnsafeMutablePointer<S>, normed: UnsafeMutablePointer<S>,
                                               context: UnsafeMutablePointer<S>, encoderOutput: UnsafePointer<S>,
-                                              projectKeyValues: Bool, keyMask: UnsafePointer<S>,
-                                              norm: UnsafePointer<S>, weights w: T5AttentionWeights<S>,
-                                              shape: AttentionShape, modelDim d: Int, eps: S) {
-    let rows = shape.batch * shape.queryLength, keyRows = shape.batch * shape.keyLength, inner = shape.width
+                                              projectKeyValues: Bool, keys layout: T5EncoderRows,
+                                              keyMask: UnsafePointer<S>, norm: UnsafePointer<S>,
+                                              weights w: T5AttentionWeights<S>, shape: AttentionShape,
+                                              modelDim d: Int, eps: S) {
+    let rows = shape.batch * shape.queryLength, keyRows = layout.count, inner = shape.width
     rmsNormForward(out: normed, rstd: rstd, inp: x, weight: norm, rows: rows, cols: d, eps: eps)
     linearForward(out: q, inp: normed, weight: w.q, bias: nil, rows: rows, inFeatures: d, outFeatures: inner)
     if projectKeyValues {
@@ -73,13 +85,13 @@ func t5CrossAttentionForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, x: U
         linearForward(out: v, inp: encoderOutput, weight: w.v, bias: nil, rows: keyRows, inFeatures: d,
                       outFeatures: inner)
     }
-    attentionForward(out: context, probs: probs, q: q, qStride: inner, k: k, kStride: inner, v: v, vStride: inner,
-                     keyMask: keyMask, positionBias: nil, shape: shape)
+    layout.attentionForward(out: context, probs: probs, q: q, k: k, v: v, keyMask: keyMask, positionBias: nil,
+                            queryLength: shape.queryLength, shape: shape)
     t5ResidualProjection(out: out, x: x, inp: context, weight: w.o, rows: rows, inFeatures: inner, outFeatures: d)
 }
 
-/// dStream (R,d): ∂L/∂out in, ∂L/∂x out. dEncoderOutput (B·Tk,d) gets the keys' and values' share
-/// (`accumulateEncoder: false` overwrites it: the first decoder layer to run backward). dk, dv (B·Tk,inner),
+/// dStream (R,d): ∂L/∂out in, ∂L/∂x out. dEncoderOutput (N,d) gets the keys' and values' share
+/// (`accumulateEncoder: false` overwrites it: the first decoder layer to run backward). dk, dv (N,inner),
 /// dScores (Tq,Tk) and the rest are scratch.
 @inline(__always)
 func t5CrossAttentionBackward<S: KernelScalar>(dStream: UnsafeMutablePointer<S>,
@@ -90,12 +102,12 @@ func t5CrossAttentionBackward<S: KernelScalar>(dStream: UnsafeMutablePointer<S>,
                                                dNormed: UnsafeMutablePointer<S>, dContext: UnsafeMutablePointer<S>,
                                                dq: UnsafeMutablePointer<S>, dk: UnsafeMutablePointer<S>,
                                                dv: UnsafeMutablePointer<S>, dScores: UnsafeMutablePointer<S>,
-                                               shape: AttentionShape, modelDim d: Int) {
-    let rows = shape.batch * shape.queryLength, keyRows = shape.batch * shape.keyLength, inner = shape.width
+                                               keys layout: T5EncoderRows, shape: AttentionShape, modelDim d: Int) {
+    let rows = shape.batch * shape.queryLength, keyRows = layout.count, inner = shape.width
     linearBackward(dinp: dContext, dout: dStream, weight: w.o, rows: rows, inFeatures: inner, outFeatures: d,
                    accumulate: false)
-    attentionBackward(dq: dq, dk: dk, dv: dv, dout: dContext, probs: probs, q: q, qStride: inner, k: k,
-                      kStride: inner, v: v, vStride: inner, dscores: dScores, shape: shape, accumulate: false)
+    layout.attentionBackward(dq: dq, dk: dk, dv: dv, dout: dContext, probs: probs, q: q, k: k, v: v,
+                             dScores: dScores, queryLength: shape.queryLength, shape: shape)
     linearBackward(dinp: dNormed, dout: dq, weight: w.q, rows: rows, inFeatures: d, outFeatures: inner,
                    accumulate: false)
     rmsNormBackward(dinp: dStream, dout: dNormed, inp: x, rstd: rstd, weight: norm, rows: rows, cols: d)

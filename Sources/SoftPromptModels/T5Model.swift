@@ -22,11 +22,15 @@ public final class T5Model<S: KernelScalar>: @unchecked Sendable {
     private var decoderArena: T5DecoderActivations<S>?
     /// The latest encoding's (batch, length); the decoder and `backwardEncoder` work on it.
     private var encoded: (batch: Int, length: Int)?
+    /// Where the latest encoding's rows sit (packed when its mask allows; pointers into the encoder arena).
+    private var encoderRows: T5EncoderRows?
     /// The latest decoder run's length, and the number of counted labels when its logits hold the loss's
     /// probabilities (the state `backward` needs).
     private var decoded: (length: Int, counted: Int?)?
     /// Whether the decoder arena's cross-attention keys/values are those of the latest encoding.
     private var crossKeyValuesCurrent = false
+    /// Off only in tests, to compare the packed encoder rows with the padded, masked ones on the same batch.
+    var packsPrefixMasks = true
 
     public init(config: T5Config, weights file: SafetensorsFile) throws {
         self.config = config
@@ -78,28 +82,38 @@ public final class T5Model<S: KernelScalar>: @unchecked Sendable {
 
     /// inputsEmbeds (B,Te,d) — prompt rows included — and mask (B,Te) of 0/1 → the encoder's last hidden state
     /// (B,Te,d), which the decoder then attends to. Positions are relative, so the prompt needs no position.
+    /// When every mask row is ones then zeros (`T5EncoderRows`), the padding is never computed and its rows of
+    /// the hidden state are 0; any other mask runs padded and masked, as transformers does.
     @_specialize(exported: true, where S == Float)
     @discardableResult
     public func encode(inputsEmbeds: UnsafePointer<S>, mask: UnsafePointer<Int32>, batch: Int, length: Int)
         -> UnsafePointer<S>
     {
+        runEncoder(inputsEmbeds: inputsEmbeds, mask: mask, batch: batch, length: length)
+        return encoderLastHiddenState!
+    }
+
+    /// The encoder on the rows `T5EncoderRows` lays out; the last hidden state stays in that layout.
+    private func runEncoder(inputsEmbeds: UnsafePointer<S>, mask: UnsafePointer<Int32>, batch: Int, length: Int) {
         let a = encoderActivations(batch: batch, length: length)
-        let (c, d, n) = (config, config.modelDim, batch * length)
+        let (c, d) = (config, config.modelDim)
+        let layout = T5EncoderRows(mask: mask, batch: batch, length: length, packing: packsPrefixMasks,
+                                   lengths: a.sequenceLengths, offsets: a.sequenceOffsets)
+        let n = layout.count
         let eps = S(c.layerNormEpsilon)
-        for i in 0..<n { a.keyMask.pointer[i] = mask[i] != 0 ? 0 : -S.infinity }
+        for i in 0..<batch * length { a.keyMask.pointer[i] = mask[i] != 0 ? 0 : -S.infinity }
         T5RelativePosition.fillBias(a.positionBias.pointer, table: weights.encoderBias, heads: c.heads,
                                     queryLength: length, keyLength: length, bidirectional: true,
                                     buckets: c.relativeAttentionBuckets, maxDistance: c.relativeAttentionMaxDistance)
         let shape = AttentionShape(batch: batch, heads: c.heads, queryLength: length, keyLength: length,
                                    headDim: c.headDim, scale: 1)
-        a.layers.first?.input.pointer.update(from: inputsEmbeds, count: n * d)
-        if a.layers.isEmpty { a.finalInput.pointer.update(from: inputsEmbeds, count: n * d) }
+        layout.gather(inputsEmbeds, into: (a.layers.first?.input ?? a.finalInput).pointer, width: d)
         for (i, (w, l)) in zip(weights.encoder, a.layers).enumerated() {
             t5SelfAttentionForward(out: l.middle.pointer, x: l.input.pointer, rstd: l.selfRstd.pointer,
                                    q: l.q.pointer, k: l.k.pointer, v: l.v.pointer, probs: l.probs.pointer,
-                                   normed: a.normed.pointer, context: a.context.pointer, keyMask: a.keyMask.pointer,
-                                   positionBias: a.positionBias.pointer, norm: w.selfNorm, weights: w.selfAttention,
-                                   shape: shape, modelDim: d, eps: eps)
+                                   normed: a.normed.pointer, context: a.context.pointer, rows: layout,
+                                   keyMask: a.keyMask.pointer, positionBias: a.positionBias.pointer,
+                                   norm: w.selfNorm, weights: w.selfAttention, shape: shape, modelDim: d, eps: eps)
             t5FeedForwardForward(out: a.stream(after: i).pointer, x: l.middle.pointer, rstd: l.feedForwardRstd.pointer,
                                  gate: l.gate.pointer, linear: l.linear?.pointer, normed: a.normed.pointer,
                                  hidden: a.hidden.pointer, norm: w.feedForwardNorm, weights: w.feedForward,
@@ -109,15 +123,17 @@ public final class T5Model<S: KernelScalar>: @unchecked Sendable {
         rmsNormForward(out: a.output.pointer, rstd: a.finalRstd.pointer, inp: a.finalInput.pointer,
                        weight: weights.encoderFinalNorm, rows: n, cols: d, eps: eps)
         encoded = (batch, length)
+        encoderRows = layout
         decoded = nil
         crossKeyValuesCurrent = false
-        return UnsafePointer(a.output.pointer)
     }
 
-    /// The latest encoding (B,Te,d), if any.
+    /// The latest encoding (B,Te,d), if any; rows of padding that were packed away are 0.
     public var encoderLastHiddenState: UnsafePointer<S>? {
-        guard encoded != nil, let a = encoderArena else { return nil }
-        return UnsafePointer(a.output.pointer)
+        guard encoded != nil, let layout = encoderRows, let a = encoderArena else { return nil }
+        guard layout.isPacked else { return UnsafePointer(a.output.pointer) }
+        layout.scatter(a.output.pointer, into: a.paddedOutput.pointer, width: config.modelDim, accumulate: false)
+        return UnsafePointer(a.paddedOutput.pointer)
     }
 
     /// The training step's forward: encode, then teacher-force the decoder. decoderInputIds and labels (B,Td)
@@ -129,7 +145,7 @@ public final class T5Model<S: KernelScalar>: @unchecked Sendable {
                         encoderLength: Int, decoderLength: Int) throws -> S {
         try checkTokens(decoderInputIds, count: batch * decoderLength)
         try checkLabels(labels, count: batch * decoderLength)
-        encode(inputsEmbeds: inputsEmbeds, mask: encoderMask, batch: batch, length: encoderLength)
+        runEncoder(inputsEmbeds: inputsEmbeds, mask: encoderMask, batch: batch, length: encoderLength)
         return try loss(decoderInputIds: decoderInputIds, labels: labels, length: decoderLength)
     }
 
@@ -204,15 +220,15 @@ public final class T5Model<S: KernelScalar>: @unchecked Sendable {
     /// cached probabilities into gradients in place.
     @_specialize(exported: true, where S == Float)
     public func backward(dLoss: S = 1, dInputsEmbeds: UnsafeMutablePointer<S>, accumulate: Bool = true) {
-        guard let (batch, encoderLength) = encoded, let (length, counted) = decoded, let counted,
-              let e = encoderArena, let a = decoderArena else {
+        guard let (batch, encoderLength) = encoded, let layout = encoderRows, let (length, counted) = decoded,
+              let counted, let e = encoderArena, let a = decoderArena else {
             preconditionFailure("T5Model.backward needs a forward (or loss) since the last backward")
         }
         decoded = (length, nil)
         let (c, d, v) = (config, config.modelDim, config.vocabularySize)
-        let rows = batch * length, encoderRows = batch * encoderLength
+        let rows = batch * length
         guard counted > 0 else {  // no label counts: the loss is the constant 0
-            if !accumulate { dInputsEmbeds.update(repeating: 0, count: encoderRows * d) }
+            if !accumulate { dInputsEmbeds.update(repeating: 0, count: batch * encoderLength * d) }
             return
         }
         // dlogits = dLoss/counted · (p − onehot(label)), zero on ignored rows, in place. The tied head's
@@ -252,16 +268,18 @@ public final class T5Model<S: KernelScalar>: @unchecked Sendable {
                                      k: l.crossK.pointer, v: l.crossV.pointer, probs: l.crossProbs.pointer,
                                      norm: w.crossNorm, weights: w.crossAttention, dNormed: a.dNormed.pointer,
                                      dContext: a.dContext.pointer, dq: a.dq.pointer, dk: e.dk.pointer,
-                                     dv: e.dv.pointer, dScores: a.dScores.pointer, shape: crossShape, modelDim: d)
+                                     dv: e.dv.pointer, dScores: a.dScores.pointer, keys: layout, shape: crossShape,
+                                     modelDim: d)
             t5SelfAttentionBackward(dStream: dy, x: l.input.pointer, rstd: l.selfRstd.pointer, q: l.q.pointer,
                                     k: l.k.pointer, v: l.v.pointer, probs: l.selfProbs.pointer, norm: w.selfNorm,
                                     weights: w.selfAttention, dNormed: a.dNormed.pointer,
                                     dContext: a.dContext.pointer, dq: a.dq.pointer, dk: a.dk.pointer,
-                                    dv: a.dv.pointer, dScores: a.dScores.pointer, shape: selfShape, modelDim: d)
+                                    dv: a.dv.pointer, dScores: a.dScores.pointer, rows: nil, shape: selfShape,
+                                    modelDim: d)
         }
         // dy now holds ∂L/∂(decoder input embeddings): token embeddings of a frozen table, so it ends here.
-        if a.layers.isEmpty { e.dOutput.pointer.update(repeating: 0, count: encoderRows * d) }
-        backwardEncoder(dLastHidden: e.dOutput.pointer, dInputsEmbeds: dInputsEmbeds, accumulate: accumulate)
+        if a.layers.isEmpty { e.dOutput.pointer.update(repeating: 0, count: layout.count * d) }
+        backwardEncoderRows(layout, dInputsEmbeds: dInputsEmbeds, accumulate: accumulate)
     }
 
     /// dInputsEmbeds (B,Te,d) += ∂L/∂inputs_embeds (`accumulate: false`: =) given dLastHidden (B,Te,d) =
@@ -269,15 +287,24 @@ public final class T5Model<S: KernelScalar>: @unchecked Sendable {
     @_specialize(exported: true, where S == Float)
     public func backwardEncoder(dLastHidden: UnsafePointer<S>, dInputsEmbeds: UnsafeMutablePointer<S>,
                                 accumulate: Bool = true) {
-        guard let (batch, length) = encoded, let a = encoderArena else {
+        guard let layout = encoderRows, let a = encoderArena else {
             preconditionFailure("T5Model.backwardEncoder called before encode")
         }
-        let (c, d, n) = (config, config.modelDim, batch * length)
-        let shape = AttentionShape(batch: batch, heads: c.heads, queryLength: length, keyLength: length,
-                                   headDim: c.headDim, scale: 1)
+        layout.gather(dLastHidden, into: a.dOutput.pointer, width: config.modelDim)
+        backwardEncoderRows(layout, dInputsEmbeds: dInputsEmbeds, accumulate: accumulate)
+    }
+
+    /// The encoder's backward from ∂L/∂(last hidden state) in the arena's dOutput, in the rows' layout, to
+    /// dInputsEmbeds (B,Te,d): = (0 on packed-away padding) or +=.
+    private func backwardEncoderRows(_ layout: T5EncoderRows, dInputsEmbeds: UnsafeMutablePointer<S>,
+                                     accumulate: Bool) {
+        guard let a = encoderArena else { preconditionFailure("T5Model's encoder backward before encode") }
+        let (c, d, n) = (config, config.modelDim, layout.count)
+        let shape = AttentionShape(batch: layout.batch, heads: c.heads, queryLength: layout.length,
+                                   keyLength: layout.length, headDim: c.headDim, scale: 1)
         let dy = a.dStream.pointer
         dy.update(repeating: 0, count: n * d)
-        rmsNormBackward(dinp: dy, dout: dLastHidden, inp: a.finalInput.pointer, rstd: a.finalRstd.pointer,
+        rmsNormBackward(dinp: dy, dout: a.dOutput.pointer, inp: a.finalInput.pointer, rstd: a.finalRstd.pointer,
                         weight: weights.encoderFinalNorm, rows: n, cols: d)
         for i in a.layers.indices.reversed() {
             let (w, l) = (weights.encoder[i], a.layers[i])
@@ -290,13 +317,10 @@ public final class T5Model<S: KernelScalar>: @unchecked Sendable {
                                     k: l.k.pointer, v: l.v.pointer, probs: l.probs.pointer, norm: w.selfNorm,
                                     weights: w.selfAttention, dNormed: a.dNormed.pointer,
                                     dContext: a.dContext.pointer, dq: a.dq.pointer, dk: a.dk.pointer,
-                                    dv: a.dv.pointer, dScores: a.dScores.pointer, shape: shape, modelDim: d)
+                                    dv: a.dv.pointer, dScores: a.dScores.pointer, rows: layout, shape: shape,
+                                    modelDim: d)
         }
-        if accumulate {
-            for i in 0..<n * d { dInputsEmbeds[i] += dy[i] }
-        } else {
-            dInputsEmbeds.update(from: dy, count: n * d)
-        }
+        layout.scatter(dy, into: dInputsEmbeds, width: d, accumulate: accumulate)
     }
 
     // MARK: - Pieces
@@ -308,7 +332,9 @@ public final class T5Model<S: KernelScalar>: @unchecked Sendable {
 
     /// The decoder stack and LM head on the latest encoding: ids (B,Td) → logits (B,Td,V) in the arena.
     private func decode(_ ids: UnsafePointer<Int32>, length: Int) throws -> T5DecoderActivations<S> {
-        guard let (batch, encoderLength) = encoded, let e = encoderArena else { throw T5InputError.notEncoded }
+        guard let (batch, encoderLength) = encoded, let layout = encoderRows, let e = encoderArena else {
+            throw T5InputError.notEncoded
+        }
         let (c, d, rows) = (config, config.modelDim, batch * length)
         try checkTokens(ids, count: rows)
         let a = decoderActivations(batch: batch, length: length, encoderLength: encoderLength)
@@ -325,14 +351,14 @@ public final class T5Model<S: KernelScalar>: @unchecked Sendable {
         for (i, (w, l)) in zip(weights.decoder, a.layers).enumerated() {
             t5SelfAttentionForward(out: l.crossInput.pointer, x: l.input.pointer, rstd: l.selfRstd.pointer,
                                    q: l.q.pointer, k: l.k.pointer, v: l.v.pointer, probs: l.selfProbs.pointer,
-                                   normed: a.normed.pointer, context: a.context.pointer, keyMask: nil,
+                                   normed: a.normed.pointer, context: a.context.pointer, rows: nil, keyMask: nil,
                                    positionBias: a.positionBias.pointer, norm: w.selfNorm, weights: w.selfAttention,
                                    shape: selfShape, modelDim: d, eps: eps)
             t5CrossAttentionForward(out: l.middle.pointer, x: l.crossInput.pointer, rstd: l.crossRstd.pointer,
                                     q: l.crossQ.pointer, k: l.crossK.pointer, v: l.crossV.pointer,
                                     probs: l.crossProbs.pointer, normed: a.normed.pointer, context: a.context.pointer,
                                     encoderOutput: e.output.pointer, projectKeyValues: !crossKeyValuesCurrent,
-                                    keyMask: e.keyMask.pointer, norm: w.crossNorm, weights: w.crossAttention,
+                                    keys: layout, keyMask: e.keyMask.pointer, norm: w.crossNorm, weights: w.crossAttention,
                                     shape: crossShape, modelDim: d, eps: eps)
             t5FeedForwardForward(out: a.stream(after: i).pointer, x: l.middle.pointer, rstd: l.feedForwardRstd.pointer,
                                  gate: l.gate.pointer, linear: l.linear?.pointer, normed: a.normed.pointer,
@@ -369,6 +395,7 @@ public final class T5Model<S: KernelScalar>: @unchecked Sendable {
         let old = encoderArena
         encoderArena = nil  // free the old arena before the new one is allocated
         encoded = nil
+        encoderRows = nil
         let a = T5EncoderActivations<S>(config: config, batch: max(batch, old?.batch ?? 0),
                                         length: max(length, old?.length ?? 0))
         encoderArena = a

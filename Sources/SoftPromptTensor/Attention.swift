@@ -32,7 +32,9 @@ public struct AttentionShape: Sendable, Equatable {
 /// q (B,Tq,·) with head h in columns h·Dh ..< (h+1)·Dh and row stride `qStride` (so a fused QKV buffer works);
 /// k, v (B,Tk,·) likewise; out (B,Tq,H·Dh); probs (B,H,Tq,Tk) cached for the backward.
 /// keyMask (B,Tk) is added to every query's scores (0 keep, large negative drop); positionBias (H,Tq,Tk) is
-/// added as well (T5's relative bias, shared over the batch).
+/// added as well (T5's relative bias, shared over the batch). With `positionBiasLength` T the bias is (H,T,T)
+/// and its top-left (Tq,Tk) block is read: right for a bias that depends on key − query only (T5's), so one
+/// bias serves sequences of every length up to T.
 /// dropoutMask (B,H,Tq,Tk), when given, multiplies the probabilities before they weight v (BERT's attention
 /// dropout); `probs` keeps them undropped, and `scratch` (Tq,Tk) is then required.
 @inlinable
@@ -41,11 +43,14 @@ public func attentionForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, prob
                                               k: UnsafePointer<S>, kStride: Int,
                                               v: UnsafePointer<S>, vStride: Int,
                                               keyMask: UnsafePointer<S>?, positionBias: UnsafePointer<S>?,
+                                              positionBiasLength: Int? = nil,
                                               dropoutMask: UnsafePointer<S>? = nil,
                                               scratch: UnsafeMutablePointer<S>? = nil,
                                               shape: AttentionShape) {
     precondition(dropoutMask == nil || scratch != nil, "attention dropout needs a (Tq,Tk) scratch buffer")
     let (tq, tk, dh, width) = (shape.queryLength, shape.keyLength, shape.headDim, shape.width)
+    let (biasRows, biasColumns) = positionBiasLength.map { ($0, $0) } ?? (tq, tk)
+    precondition(positionBias == nil || (biasRows >= tq && biasColumns >= tk), "a position bias of \(biasRows)×\(biasColumns) for \(tq)×\(tk) scores")
     let scale = S(shape.scale)
     for b in 0..<shape.batch {
         for h in 0..<shape.heads {
@@ -63,7 +68,7 @@ public func attentionForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, prob
                     for j in 0..<tk { row[j] += mask[j] }
                 }
                 if let positionBias {
-                    let bias = positionBias + (h * tq + i) * tk
+                    let bias = positionBias + (h * biasRows + i) * biasColumns
                     for j in 0..<tk { row[j] += bias[j] }
                 }
                 if shape.causal && i + 1 < tk {

@@ -1,0 +1,119 @@
+import SoftPromptTensor
+
+/// Where a T5 batch's encoder rows sit. Packed when every mask row is a prefix of ones with at least one (what
+/// `T5PromptedBatch` builds: prompt, text, then padding): sequence b's L_b real rows lie back to back from
+/// offset o_b, N = Σ L_b, and no layer spends work on padding. Otherwise padded: B·Te rows, padding masked in
+/// every attention, as transformers computes it.
+struct T5EncoderRows {
+    /// The padded input's (B, Te).
+    let batch: Int, length: Int
+    /// (B) each, in the encoder arena; nil when padded.
+    let lengths: UnsafePointer<Int>?, offsets: UnsafePointer<Int>?
+    /// N: rows every position-wise layer runs on.
+    let count: Int
+
+    var isPacked: Bool { lengths != nil }
+
+    /// The layout of a (B,Te) 0/1 mask (padded whatever the mask when not `packing`); `lengths` and `offsets`
+    /// (B) are written when it packs.
+    init(mask: UnsafePointer<Int32>, batch: Int, length: Int, packing: Bool = true,
+         lengths: UnsafeMutablePointer<Int>, offsets: UnsafeMutablePointer<Int>) {
+        self.batch = batch
+        self.length = length
+        var total = 0, packs = packing
+        for b in 0..<batch where packs {
+            let row = mask + b * length
+            var real = 0
+            while real < length && row[real] != 0 { real += 1 }
+            for j in real..<length where row[j] != 0 { packs = false }
+            if real == 0 { packs = false }
+            lengths[b] = real
+            offsets[b] = total
+            total += real
+        }
+        self.lengths = packs ? UnsafePointer(lengths) : nil
+        self.offsets = packs ? UnsafePointer(offsets) : nil
+        count = packs ? total : batch * length
+    }
+
+    /// packed (N,width) = the real rows of padded (B,Te,width).
+    func gather<S>(_ padded: UnsafePointer<S>, into packed: UnsafeMutablePointer<S>, width: Int) {
+        guard let lengths, let offsets else { return packed.update(from: padded, count: count * width) }
+        for b in 0..<batch {
+            (packed + offsets[b] * width).update(from: padded + b * length * width, count: lengths[b] * width)
+        }
+    }
+
+    /// padded (B,Te,width) = packed (N,width) on the real rows and 0 on padding, or += on the real rows alone.
+    func scatter<S: KernelScalar>(_ packed: UnsafePointer<S>, into padded: UnsafeMutablePointer<S>, width: Int,
+                                  accumulate: Bool) {
+        let rows = lengths, starts = offsets
+        for b in 0..<batch {
+            let real = rows?[b] ?? length, from = packed + (starts?[b] ?? b * length) * width
+            let to = padded + b * length * width
+            if accumulate {
+                for i in 0..<real * width { to[i] += from[i] }
+            } else {
+                to.update(from: from, count: real * width)
+                (to + real * width).update(repeating: 0, count: (length - real) * width)
+            }
+        }
+    }
+
+    /// Attention whose keys are these rows: the encoder's self-attention (queries = keys, `queryLength` nil) or
+    /// the decoder's cross-attention (`queryLength` Tq decoder rows per sequence). `shape` gives heads, head
+    /// width, scale and, padded, the whole (B,Tq,Tk) block; probs hold Σ_b H·Tq_b·L_b scores, sequence after
+    /// sequence. The position bias is (H,Te,Te), read at each sequence's top-left block.
+    func attentionForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, probs: UnsafeMutablePointer<S>,
+                                           q: UnsafePointer<S>, k: UnsafePointer<S>, v: UnsafePointer<S>,
+                                           keyMask: UnsafePointer<S>, positionBias: UnsafePointer<S>?,
+                                           queryLength: Int?, shape: AttentionShape) {
+        let width = shape.width
+        guard let lengths, let offsets else {
+            SoftPromptTensor.attentionForward(out: out, probs: probs, q: q, qStride: width, k: k, kStride: width,
+                                              v: v, vStride: width, keyMask: keyMask, positionBias: positionBias,
+                                              shape: shape)
+            return
+        }
+        var scores = 0
+        for b in 0..<batch {
+            let keys = lengths[b], queries = queryLength ?? keys
+            let queryAt = (queryLength.map { b * $0 } ?? offsets[b]) * width, keyAt = offsets[b] * width
+            var one = shape
+            (one.batch, one.queryLength, one.keyLength) = (1, queries, keys)
+            SoftPromptTensor.attentionForward(out: out + queryAt, probs: probs + scores, q: q + queryAt, qStride: width,
+                                              k: k + keyAt, kStride: width, v: v + keyAt, vStride: width,
+                                              keyMask: nil, positionBias: positionBias,
+                                              positionBiasLength: positionBias == nil ? nil : length,
+                                              shape: one)
+            scores += shape.heads * queries * keys
+        }
+    }
+
+    /// The backward of `attentionForward`: dq, dk, dv (laid out as q, k, v) from dout, overwritten.
+    func attentionBackward<S: KernelScalar>(dq: UnsafeMutablePointer<S>, dk: UnsafeMutablePointer<S>,
+                                            dv: UnsafeMutablePointer<S>, dout: UnsafePointer<S>,
+                                            probs: UnsafePointer<S>, q: UnsafePointer<S>, k: UnsafePointer<S>,
+                                            v: UnsafePointer<S>, dScores: UnsafeMutablePointer<S>,
+                                            queryLength: Int?, shape: AttentionShape) {
+        let width = shape.width
+        guard let lengths, let offsets else {
+            SoftPromptTensor.attentionBackward(dq: dq, dk: dk, dv: dv, dout: dout, probs: probs, q: q, qStride: width,
+                                               k: k, kStride: width, v: v, vStride: width, dscores: dScores,
+                                               shape: shape, accumulate: false)
+            return
+        }
+        var scores = 0
+        for b in 0..<batch {
+            let keys = lengths[b], queries = queryLength ?? keys
+            let queryAt = (queryLength.map { b * $0 } ?? offsets[b]) * width, keyAt = offsets[b] * width
+            var one = shape
+            (one.batch, one.queryLength, one.keyLength) = (1, queries, keys)
+            SoftPromptTensor.attentionBackward(dq: dq + queryAt, dk: dk + keyAt, dv: dv + keyAt, dout: dout + queryAt,
+                                               probs: probs + scores, q: q + queryAt, qStride: width, k: k + keyAt,
+                                               kStride: width, v: v + keyAt, vStride: width, dscores: dScores,
+                                               shape: one, accumulate: false)
+            scores += shape.heads * queries * keys
+        }
+    }
+}
