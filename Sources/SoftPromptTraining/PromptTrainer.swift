@@ -10,8 +10,8 @@ public struct StepReport: Sendable {
     public let step: Int
     public let loss: Double
     public let accuracy: Double
-    /// Positions the model computed: prompt and text rows for BERT (which skips padding), the padded encoder
-    /// and decoder positions for T5.
+    /// Positions the model computed: prompt and text rows (padding is skipped), and for T5 also the decoder's
+    /// positions, padded to the longest target of each micro-batch.
     public let tokens: Int
     public let learningRateFactor: Double
 }

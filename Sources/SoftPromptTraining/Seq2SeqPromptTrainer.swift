@@ -164,16 +164,17 @@ public final class Seq2SeqPromptTrainer<S: KernelScalar>: SessionTrainer, @unche
     }
 
     /// Forward and backward of one micro-batch; adds to `gradient` (offsets) and `dPromptValues`. Returns its token
-    /// loss sum, the examples whose every target token is the teacher-forced argmax, and the positions it ran
-    /// (encoder n+L and decoder Td per example).
+    /// loss sum, the examples whose every target token is the teacher-forced argmax, and the positions it ran:
+    /// each example's n + L_b encoder rows (the encoder packs away padding) and the decoder's Td.
     private func microStep(_ units: ArraySlice<Int>, globalTokens: Int) throws -> (Double, Int, Int) {
         let rows = units.count
         let first = units.startIndex
-        var textLength = 1, targetLength = 1, counted = 0
+        var textLength = 1, targetLength = 1, counted = 0, encoderRows = 0
         for u in units {
             textLength = max(textLength, train[u].ids.count)
             targetLength = max(targetLength, train[u].target.count)
             counted += train[u].target.count
+            encoderRows += method.promptLength + train[u].ids.count
         }
         try loadEncoder(rows: rows, textLength: textLength, targetLength: targetLength, training: true) { train[units[first + $0]].ids }
         loadTargets(rows: rows) { train[units[first + $0]].target }
@@ -188,7 +189,7 @@ public final class Seq2SeqPromptTrainer<S: KernelScalar>: SessionTrainer, @unche
         batch.backward(model, dLoss: S(counted) / S(globalTokens))
         dPromptValues.withUnsafeMutableBufferPointer { batch.accumulatePromptGradient(into: $0.baseAddress!) }
         offsetBackward(rows: rows, textLength: textLength)
-        return (Double(mean) * Double(counted), right, rows * (method.promptLength + textLength + targetLength))
+        return (Double(mean) * Double(counted), right, encoderRows + rows * targetLength)
     }
 
     // MARK: - Evaluation

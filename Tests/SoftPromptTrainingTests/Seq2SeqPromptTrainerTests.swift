@@ -39,6 +39,20 @@ import Testing
                                                train: train, tokenizer: tokenizer).theta), "the steps moved θ")
     }
 
+    /// A step reports the positions the model ran: every example's prompt and text rows (the encoder packs away
+    /// the padding of shorter inputs) and the decoder's targets, padded to the longest.
+    @Test func aStepCountsTheEncoderRowsItRanAndThePaddedTargets() throws {
+        let tokenizer = try T5Setup.tokenizer()
+        let train = T5Setup.examples(6, seed: 4, tokenizer: tokenizer)
+        #expect(Set(train.map(\.ids.count)).count > 1, "inputs of different lengths")
+        var options = T5Setup.options
+        options.microBatchSize = 6  // the whole global batch in one micro-batch
+        let trainer = try T5Setup.trainer("pt", communicator: SingleProcessCommunicator(), options: options, train: train,
+                                          tokenizer: tokenizer)
+        let expected = train.reduce(0) { $0 + 8 + $1.ids.count } + 6 * train.map(\.target.count).max()!
+        #expect(try trainer.trainStep().tokens == expected)
+    }
+
     /// Evaluation outputs are gathered from the ranks' shares: every rank sees every input's answer.
     @Test func evaluationOnRanksGathersOneRanksOutputs() throws {
         let tokenizer = try T5Setup.tokenizer()
