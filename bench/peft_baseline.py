@@ -82,6 +82,28 @@ def profiled_seconds(step, repeats):
     return sorted(products)[repeats // 2], sorted(attention)[repeats // 2]
 
 
+def measure(step, args):
+    """The process's age at the first step, then one warm-up step and --repeats timed ones: (start-up, sorted
+    times, median, and with --profile-products the profiled medians of `profiled_seconds`)."""
+    startup = process_age()
+    step()
+    times = []
+    for _ in range(args.repeats):
+        t = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t)
+    times.sort()
+    profiled = profiled_seconds(step, args.repeats) if args.profile_products else None
+    return startup, times, times[len(times) // 2], profiled
+
+
+def emit(result, profiled, as_json, text):
+    """Prints the result as one JSON line (with the profiled medians, if any), or `text`."""
+    if profiled is not None:
+        result["products_seconds_median"], result["fused_attention_seconds_median"] = profiled
+    print(json.dumps(result, sort_keys=True) if as_json else text)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default=os.environ.get("SOFTPROMPT_MODEL") or installed_minilm())
@@ -118,16 +140,7 @@ def main():
         hidden = model(input_ids=ids, attention_mask=mask).last_hidden_state
         (hidden * weights).sum().backward()
 
-    startup = process_age()
-    step()
-    times = []
-    for _ in range(args.repeats):
-        t = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t)
-    times.sort()
-    median = times[len(times) // 2]
-    profiled = profiled_seconds(step, args.repeats) if args.profile_products else None
+    startup, times, median, profiled = measure(step, args)
     d, layers = c.hidden_size, c.num_hidden_layers
     matrix_weights = layers * (4 * d * d + 2 * d * c.intermediate_size)
     flops_per_token = 4 * matrix_weights + 12 * layers * d * length
@@ -142,15 +155,11 @@ def main():
         "mfu": gflops / reference, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "startup_seconds": startup, "flops_per_token": flops_per_token,
     }
-    if profiled is not None:
-        result["products_seconds_median"], result["fused_attention_seconds_median"] = profiled
-    if args.json:
-        print(json.dumps(result, sort_keys=True))
-    else:
-        print(f"step (B={args.batch}, T={args.prompt}+{args.seq}, {args.threads} thread): min {times[0]:.3f} s, "
-              f"median {median:.3f} s, {tokens / median:.0f} tokens/s\n"
-              f"{gflops:.1f} GFLOP/s achieved, sgemm {reference:.1f} GFLOP/s -> MFU {gflops / reference:.2f}; "
-              f"peak RSS {result['max_rss_mb']:.0f} MB; start-up {startup:.2f} s")
+    emit(result, profiled, args.json,
+         f"step (B={args.batch}, T={args.prompt}+{args.seq}, {args.threads} thread): min {times[0]:.3f} s, "
+         f"median {median:.3f} s, {tokens / median:.0f} tokens/s\n"
+         f"{gflops:.1f} GFLOP/s achieved, sgemm {reference:.1f} GFLOP/s -> MFU {gflops / reference:.2f}; "
+         f"peak RSS {result['max_rss_mb']:.0f} MB; start-up {startup:.2f} s")
 
 
 def is_t5(model):
@@ -193,16 +202,7 @@ def t5_main(args):
         model.zero_grad(set_to_none=True)
         model(input_ids=ids, attention_mask=mask, labels=labels).loss.backward()
 
-    startup = process_age()
-    step()
-    times = []
-    for _ in range(args.repeats):
-        t = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t)
-    times.sort()
-    median = times[len(times) // 2]
-    profiled = profiled_seconds(step, args.repeats) if args.profile_products else None
+    startup, times, median, profiled = measure(step, args)
     flops = t5_step_flops(c, args.batch, args.prompt + args.seq, args.target)
     positions = args.batch * (args.prompt + args.seq + args.target)
     gflops = flops / median / 1e9
@@ -215,16 +215,12 @@ def t5_main(args):
         "sgemm_gflops": reference, "mfu": gflops / reference, "flops_per_step": flops,
         "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "startup_seconds": startup,
     }
-    if profiled is not None:
-        result["products_seconds_median"], result["fused_attention_seconds_median"] = profiled
-    if args.json:
-        print(json.dumps(result, sort_keys=True))
-    else:
-        print(f"T5 {source}: B={args.batch}, encoder {args.prompt}+{args.seq}, decoder {args.target}, "
-              f"{args.threads} thread; {flops / 1e9:.1f} GFLOP per step\n"
-              f"step: min {times[0]:.3f} s, median {median:.3f} s, {positions / median:.0f} tokens/s, "
-              f"{gflops:.1f} GFLOP/s, sgemm {reference:.1f} GFLOP/s -> MFU {gflops / reference:.2f}; "
-              f"peak RSS {result['max_rss_mb']:.0f} MB; start-up {startup:.2f} s")
+    emit(result, profiled, args.json,
+         f"T5 {source}: B={args.batch}, encoder {args.prompt}+{args.seq}, decoder {args.target}, "
+         f"{args.threads} thread; {flops / 1e9:.1f} GFLOP per step\n"
+         f"step: min {times[0]:.3f} s, median {median:.3f} s, {positions / median:.0f} tokens/s, "
+         f"{gflops:.1f} GFLOP/s, sgemm {reference:.1f} GFLOP/s -> MFU {gflops / reference:.2f}; "
+         f"peak RSS {result['max_rss_mb']:.0f} MB; start-up {startup:.2f} s")
 
 
 if __name__ == "__main__":

@@ -75,18 +75,12 @@ struct T5EncoderRows {
                                               shape: shape)
             return
         }
-        var scores = 0
-        for b in 0..<batch {
-            let keys = lengths[b], queries = queryLength ?? keys
-            let queryAt = (queryLength.map { b * $0 } ?? offsets[b]) * width, keyAt = offsets[b] * width
-            var one = shape
-            (one.batch, one.queryLength, one.keyLength) = (1, queries, keys)
+        forEachSequence(lengths, offsets, queryLength: queryLength, shape: shape) { queryAt, keyAt, scores, one in
             SoftPromptTensor.attentionForward(out: out + queryAt, probs: probs + scores, q: q + queryAt, qStride: width,
                                               k: k + keyAt, kStride: width, v: v + keyAt, vStride: width,
                                               keyMask: nil, positionBias: positionBias,
                                               positionBiasLength: positionBias == nil ? nil : length,
                                               shape: one)
-            scores += shape.heads * queries * keys
         }
     }
 
@@ -103,16 +97,24 @@ struct T5EncoderRows {
                                                shape: shape, accumulate: false)
             return
         }
-        var scores = 0
-        for b in 0..<batch {
-            let keys = lengths[b], queries = queryLength ?? keys
-            let queryAt = (queryLength.map { b * $0 } ?? offsets[b]) * width, keyAt = offsets[b] * width
-            var one = shape
-            (one.batch, one.queryLength, one.keyLength) = (1, queries, keys)
+        forEachSequence(lengths, offsets, queryLength: queryLength, shape: shape) { queryAt, keyAt, scores, one in
             SoftPromptTensor.attentionBackward(dq: dq + queryAt, dk: dk + keyAt, dv: dv + keyAt, dout: dout + queryAt,
                                                probs: probs + scores, q: q + queryAt, qStride: width, k: k + keyAt,
                                                kStride: width, v: v + keyAt, vStride: width, dscores: dScores,
                                                shape: one, accumulate: false)
+        }
+    }
+
+    /// Calls `body` once per packed sequence with where its queries and keys start (scalars into (·,inner)
+    /// buffers), where its scores start in the probabilities, and its one-sequence shape.
+    private func forEachSequence(_ lengths: UnsafePointer<Int>, _ offsets: UnsafePointer<Int>, queryLength: Int?,
+                                 shape: AttentionShape, _ body: (Int, Int, Int, AttentionShape) -> Void) {
+        var scores = 0
+        for b in 0..<batch {
+            let keys = lengths[b], queries = queryLength ?? keys
+            var one = shape
+            (one.batch, one.queryLength, one.keyLength) = (1, queries, keys)
+            body((queryLength.map { b * $0 } ?? offsets[b]) * shape.width, offsets[b] * shape.width, scores, one)
             scores += shape.heads * queries * keys
         }
     }

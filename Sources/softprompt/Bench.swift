@@ -264,6 +264,19 @@ struct Bench: ParsableCommand {
         return (median(times), times.min() ?? 0, Double(tokens) / times.reduce(0, +), made.isT5, made.source, made.inputs)
     }
 
+    /// One warm-up call of `step` (it allocates the activation arenas), then --repeats timed calls: their
+    /// seconds, sorted.
+    func timedSteps(_ step: () throws -> Void) rethrows -> [Double] {
+        try step()
+        var times: [Double] = []
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try step()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return times.sorted()
+    }
+
     private func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
@@ -300,14 +313,7 @@ struct Bench: ParsableCommand {
             input.backwardToPrompt(encoder, dLastHidden: dHidden.pointer, accumulatingInto: dPrompt.pointer)
         }
         let startup = ProcessClock.secondsSinceProcessStart()
-        try step()  // warm-up: allocates the activation arena
-        var times: [Double] = []
-        for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
-            try step()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        }
-        times.sort()
+        let times = try timedSteps(step)
         forwardTimes.removeFirst()
         forwardTimes.sort()
         let median = times[times.count / 2], best = times[0]

@@ -43,15 +43,8 @@ extension Bench {
             dPrompt.fill(0)
             input.accumulatePromptGradient(into: dPrompt.pointer)
         }
-        try step()  // warm-up: allocates the activation arenas
-        forwardTimes.removeAll()
-        var times: [Double] = []
-        for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
-            try step()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        }
-        times.sort()
+        let times = try timedSteps(step)
+        forwardTimes.removeFirst()  // the warm-up's
         let median = times[times.count / 2], gflops = flops / median / 1e9
         let forwardMedian = forwardTimes.sorted()[forwardTimes.count / 2]
         let rss = ProcessClock.maxResidentMegabytes()
