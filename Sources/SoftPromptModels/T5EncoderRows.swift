@@ -63,10 +63,11 @@ struct T5EncoderRows {
     /// Attention whose keys are these rows: the encoder's self-attention (queries = keys, `queryLength` nil) or
     /// the decoder's cross-attention (`queryLength` Tq decoder rows per sequence). `shape` gives heads, head
     /// width, scale and, padded, the whole (B,Tq,Tk) block; probs hold Σ_b H·Tq_b·L_b scores, sequence after
-    /// sequence. The position bias is (H,Te,Te), read at each sequence's top-left block.
+    /// sequence. The key mask (B,Te) is read on padded rows only. The position bias is (H,Te,Te), read at each
+    /// sequence's top-left block.
     func attentionForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, probs: UnsafeMutablePointer<S>,
                                            q: UnsafePointer<S>, k: UnsafePointer<S>, v: UnsafePointer<S>,
-                                           keyMask: UnsafePointer<S>, positionBias: UnsafePointer<S>?,
+                                           keyMask: UnsafePointer<S>?, positionBias: UnsafePointer<S>?,
                                            queryLength: Int?, shape: AttentionShape) {
         let width = shape.width
         guard let lengths, let offsets else {

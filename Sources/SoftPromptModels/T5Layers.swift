@@ -25,7 +25,7 @@ func t5SelfAttentionForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, x: Un
     linearForward(out: q, inp: normed, weight: w.q, bias: nil, rows: rows, inFeatures: d, outFeatures: inner)
     linearForward(out: k, inp: normed, weight: w.k, bias: nil, rows: rows, inFeatures: d, outFeatures: inner)
     linearForward(out: v, inp: normed, weight: w.v, bias: nil, rows: rows, inFeatures: d, outFeatures: inner)
-    if let layout, let keyMask {
+    if let layout {
         layout.attentionForward(out: context, probs: probs, q: q, k: k, v: v, keyMask: keyMask,
                                 positionBias: positionBias, queryLength: nil, shape: shape)
     } else {

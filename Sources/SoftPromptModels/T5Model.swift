@@ -20,9 +20,8 @@ public final class T5Model<S: KernelScalar>: @unchecked Sendable {
     private let weights: T5Weights<S>
     private var encoderArena: T5EncoderActivations<S>?
     private var decoderArena: T5DecoderActivations<S>?
-    /// The latest encoding's (batch, length); the decoder and `backwardEncoder` work on it.
-    private var encoded: (batch: Int, length: Int)?
-    /// Where the latest encoding's rows sit (packed when its mask allows; pointers into the encoder arena).
+    /// The latest encoding's (batch, length) and where its rows sit (packed when its mask allows; pointers into
+    /// the encoder arena); the decoder and `backwardEncoder` work on it.
     private var encoderRows: T5EncoderRows?
     /// The latest decoder run's length, and the number of counted labels when its logits hold the loss's
     /// probabilities (the state `backward` needs).
@@ -122,7 +121,6 @@ public final class T5Model<S: KernelScalar>: @unchecked Sendable {
         }
         rmsNormForward(out: a.output.pointer, rstd: a.finalRstd.pointer, inp: a.finalInput.pointer,
                        weight: weights.encoderFinalNorm, rows: n, cols: d, eps: eps)
-        encoded = (batch, length)
         encoderRows = layout
         decoded = nil
         crossKeyValuesCurrent = false
@@ -130,7 +128,7 @@ public final class T5Model<S: KernelScalar>: @unchecked Sendable {
 
     /// The latest encoding (B,Te,d), if any; rows of padding that were packed away are 0.
     public var encoderLastHiddenState: UnsafePointer<S>? {
-        guard encoded != nil, let layout = encoderRows, let a = encoderArena else { return nil }
+        guard let layout = encoderRows, let a = encoderArena else { return nil }
         guard layout.isPacked else { return UnsafePointer(a.output.pointer) }
         layout.scatter(a.output.pointer, into: a.paddedOutput.pointer, width: config.modelDim, accumulate: false)
         return UnsafePointer(a.paddedOutput.pointer)
@@ -200,7 +198,7 @@ public final class T5Model<S: KernelScalar>: @unchecked Sendable {
     /// decoding's next token, and teacher-forced accuracy. Not after `backward`, which turns them into gradients.
     @_specialize(exported: true, where S == Float)
     public func predictedTokens(into out: UnsafeMutablePointer<Int32>) {
-        guard let (batch, _) = encoded, let (length, _) = decoded, let a = decoderArena else {
+        guard let batch = encoderRows?.batch, let (length, _) = decoded, let a = decoderArena else {
             preconditionFailure("T5Model.predictedTokens needs a decoder run since the last encoding")
         }
         let v = config.vocabularySize
@@ -220,12 +218,13 @@ public final class T5Model<S: KernelScalar>: @unchecked Sendable {
     /// cached probabilities into gradients in place.
     @_specialize(exported: true, where S == Float)
     public func backward(dLoss: S = 1, dInputsEmbeds: UnsafeMutablePointer<S>, accumulate: Bool = true) {
-        guard let (batch, encoderLength) = encoded, let layout = encoderRows, let (length, counted) = decoded,
-              let counted, let e = encoderArena, let a = decoderArena else {
+        guard let layout = encoderRows, let (length, counted) = decoded, let counted, let e = encoderArena,
+              let a = decoderArena else {
             preconditionFailure("T5Model.backward needs a forward (or loss) since the last backward")
         }
         decoded = (length, nil)
         let (c, d, v) = (config, config.modelDim, config.vocabularySize)
+        let (batch, encoderLength) = (layout.batch, layout.length)
         let rows = batch * length
         guard counted > 0 else {  // no label counts: the loss is the constant 0
             if !accumulate { dInputsEmbeds.update(repeating: 0, count: batch * encoderLength * d) }
@@ -328,13 +327,12 @@ public final class T5Model<S: KernelScalar>: @unchecked Sendable {
     /// v1.0 ties the head to `shared` and scales the decoder output by d^-0.5 before it; v1.1 does neither.
     private var headScale: S { config.tieWordEmbeddings ? 1 / S(config.modelDim).squareRoot() : 1 }
 
-    private var encodedBatch: Int { encoded?.batch ?? 0 }
+    private var encodedBatch: Int { encoderRows?.batch ?? 0 }
 
     /// The decoder stack and LM head on the latest encoding: ids (B,Td) → logits (B,Td,V) in the arena.
     private func decode(_ ids: UnsafePointer<Int32>, length: Int) throws -> T5DecoderActivations<S> {
-        guard let (batch, encoderLength) = encoded, let layout = encoderRows, let e = encoderArena else {
-            throw T5InputError.notEncoded
-        }
+        guard let layout = encoderRows, let e = encoderArena else { throw T5InputError.notEncoded }
+        let (batch, encoderLength) = (layout.batch, layout.length)
         let (c, d, rows) = (config, config.modelDim, batch * length)
         try checkTokens(ids, count: rows)
         let a = decoderActivations(batch: batch, length: length, encoderLength: encoderLength)
@@ -394,7 +392,6 @@ public final class T5Model<S: KernelScalar>: @unchecked Sendable {
         if let a = encoderArena, a.batch >= batch, a.length >= length { return a }
         let old = encoderArena
         encoderArena = nil  // free the old arena before the new one is allocated
-        encoded = nil
         encoderRows = nil
         let a = T5EncoderActivations<S>(config: config, batch: max(batch, old?.batch ?? 0),
                                         length: max(length, old?.length ?? 0))
