@@ -2,8 +2,8 @@ import SoftPromptTensor
 
 // Everything one forward/backward needs, allocated once for a capacity and reused by every batch that fits
 // (dynamic padding changes the lengths from step to step), so a step allocates nothing. Only what input gradients
-// need is cached per layer (DESIGN.md §3): each RMSNorm's input and rstd, q/k/v and the attention probabilities,
-// the feed-forward pre-activations. Projections' outputs that only feed a frozen matmul are scratch.
+// need is cached per layer (DESIGN.md §3): each RMSNorm's input and rstd, q/k/v, the attention probabilities
+// (the encoder's self-attention keeps two softmax statistics per row instead), the feed-forward pre-activations. Projections' outputs that only feed a frozen matmul are scratch.
 // Encoder and decoder have separate arenas, so growing the decoder (a longer target) keeps the latest encoding.
 
 /// The encoder's arena for batches up to (B, Te): N ≤ B·Te rows (fewer when packed, `T5EncoderRows`).
@@ -13,7 +13,9 @@ final class T5EncoderActivations<S: KernelScalar> {
         let input: Buffer<S>                   // (N,d) the residual stream entering the layer = self-attention norm input
         let selfRstd: Buffer<S>                // (N)
         let q, k, v: Buffer<S>                 // (N,inner)
-        let probs: Buffer<S>                   // (B,H,Te,Te)
+        /// Each softmax row's (max, 1/Σ exp), from which the backward rebuilds the probabilities: (B,H,Te,2),
+        /// or Σ_b (H,L_b,2) when the rows are packed.
+        let statistics: Buffer<S>
         let middle: Buffer<S>                  // (N,d) the stream after attention = feed-forward norm input
         let feedForwardRstd: Buffer<S>         // (N)
         let gate: Buffer<S>                    // (N,F) wi (or wi_0) output, before the activation
@@ -37,17 +39,16 @@ final class T5EncoderActivations<S: KernelScalar> {
     let dOutput, dStream, dNormed: Buffer<S>   // (N,d)
     let dContext, dq, dk, dv: Buffer<S>        // (N,inner)
     let dHidden, dGate: Buffer<S>              // (N,F)
-    let dScores: Buffer<S>                     // (Te,Te)
+    let scores, dScores: Buffer<S>             // (Te,Te) one head's probabilities and their gradient
 
     init(config c: T5Config, batch: Int, length: Int) {
         self.batch = batch
         self.length = length
         let rows = batch * length
         let nd = rows * c.modelDim, ni = rows * c.innerDim, nf = rows * c.feedForwardDim
-        let probabilities = batch * c.heads * length * length
         layers = (0..<c.encoderLayers).map { _ in
             Layer(input: Buffer(nd), selfRstd: Buffer(rows), q: Buffer(ni), k: Buffer(ni), v: Buffer(ni),
-                  probs: Buffer(probabilities), middle: Buffer(nd), feedForwardRstd: Buffer(rows), gate: Buffer(nf),
+                  statistics: Buffer(rows * c.heads * 2), middle: Buffer(nd), feedForwardRstd: Buffer(rows), gate: Buffer(nf),
                   linear: c.feedForward.gated ? Buffer(nf) : nil)
         }
         finalInput = Buffer(nd)
@@ -72,6 +73,7 @@ final class T5EncoderActivations<S: KernelScalar> {
         dv = Buffer(ni)
         dHidden = Buffer(nf)
         dGate = Buffer(nf)
+        scores = Buffer(length * length)
         dScores = Buffer(length * length)
     }
 

@@ -60,63 +60,107 @@ struct T5EncoderRows {
         }
     }
 
-    /// Attention whose keys are these rows: the encoder's self-attention (queries = keys, `queryLength` nil) or
-    /// the decoder's cross-attention (`queryLength` Tq decoder rows per sequence). `shape` gives heads, head
-    /// width, scale and, padded, the whole (B,Tq,Tk) block; probs hold Σ_b H·Tq_b·L_b scores, sequence after
-    /// sequence. The key mask (B,Te) is read on padded rows only. The position bias is (H,Te,Te), read at each
-    /// sequence's top-left block.
-    func attentionForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, probs: UnsafeMutablePointer<S>,
-                                           q: UnsafePointer<S>, k: UnsafePointer<S>, v: UnsafePointer<S>,
-                                           keyMask: UnsafePointer<S>?, positionBias: UnsafePointer<S>?,
-                                           queryLength: Int?, shape: AttentionShape) {
+    /// The encoder's self-attention over these rows, caching each softmax row's statistics (Σ_b H·L_b·2
+    /// scalars, sequence after sequence; B·H·Te·2 padded) instead of its probabilities: `shape` gives heads, head
+    /// width and, padded, the whole (B,Te,Te) block. keyMask (B,Te) is read on padded rows only; the position
+    /// bias is (H,Te,Te), read at each sequence's top-left block. scratch (Te,Te).
+    func selfAttentionForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, statistics: UnsafeMutablePointer<S>,
+                                               q: UnsafePointer<S>, k: UnsafePointer<S>, v: UnsafePointer<S>,
+                                               keyMask: UnsafePointer<S>, positionBias: UnsafePointer<S>,
+                                               scratch: UnsafeMutablePointer<S>, shape: AttentionShape) {
         let width = shape.width
         guard let lengths, let offsets else {
-            SoftPromptTensor.attentionForward(out: out, probs: probs, q: q, qStride: width, k: k, kStride: width,
-                                              v: v, vStride: width, keyMask: keyMask, positionBias: positionBias,
-                                              shape: shape)
+            attentionForwardKeepingStatistics(out: out, statistics: statistics, q: q, qStride: width, k: k,
+                                              kStride: width, v: v, vStride: width, keyMask: keyMask,
+                                              positionBias: positionBias, scratch: scratch, shape: shape)
             return
         }
-        forEachSequence(lengths, offsets, queryLength: queryLength, shape: shape) { queryAt, keyAt, scores, one in
-            SoftPromptTensor.attentionForward(out: out + queryAt, probs: probs + scores, q: q + queryAt, qStride: width,
-                                              k: k + keyAt, kStride: width, v: v + keyAt, vStride: width,
-                                              keyMask: nil, positionBias: positionBias,
-                                              positionBiasLength: positionBias == nil ? nil : length,
-                                              shape: one)
+        forEachSequence(lengths, offsets, queryLength: nil, cacheColumns: 2, shape: shape) { queryAt, keyAt, cacheAt, one in
+            attentionForwardKeepingStatistics(out: out + queryAt, statistics: statistics + cacheAt, q: q + queryAt,
+                                              qStride: width, k: k + keyAt, kStride: width, v: v + keyAt,
+                                              vStride: width, keyMask: nil, positionBias: positionBias,
+                                              positionBiasLength: length, scratch: scratch, shape: one)
         }
     }
 
-    /// The backward of `attentionForward`: dq, dk, dv (laid out as q, k, v) from dout, overwritten.
-    func attentionBackward<S: KernelScalar>(dq: UnsafeMutablePointer<S>, dk: UnsafeMutablePointer<S>,
-                                            dv: UnsafeMutablePointer<S>, dout: UnsafePointer<S>,
-                                            probs: UnsafePointer<S>, q: UnsafePointer<S>, k: UnsafePointer<S>,
-                                            v: UnsafePointer<S>, dScores: UnsafeMutablePointer<S>,
-                                            queryLength: Int?, shape: AttentionShape) {
+    /// The backward of `selfAttentionForward`: dq, dk, dv (laid out as q, k, v) from dout, overwritten, with the
+    /// probabilities rebuilt from the statistics in scratch (Te,Te); dScores (Te,Te) is scratch too.
+    func selfAttentionBackward<S: KernelScalar>(dq: UnsafeMutablePointer<S>, dk: UnsafeMutablePointer<S>,
+                                                dv: UnsafeMutablePointer<S>, dout: UnsafePointer<S>,
+                                                statistics: UnsafePointer<S>, q: UnsafePointer<S>,
+                                                k: UnsafePointer<S>, v: UnsafePointer<S>, keyMask: UnsafePointer<S>,
+                                                positionBias: UnsafePointer<S>, scratch: UnsafeMutablePointer<S>,
+                                                dScores: UnsafeMutablePointer<S>, shape: AttentionShape) {
         let width = shape.width
         guard let lengths, let offsets else {
-            SoftPromptTensor.attentionBackward(dq: dq, dk: dk, dv: dv, dout: dout, probs: probs, q: q, qStride: width,
-                                               k: k, kStride: width, v: v, vStride: width, dscores: dScores,
-                                               shape: shape, accumulate: false)
+            attentionBackwardRecomputing(dq: dq, dk: dk, dv: dv, dout: dout, statistics: statistics, q: q,
+                                         qStride: width, k: k, kStride: width, v: v, vStride: width, keyMask: keyMask,
+                                         positionBias: positionBias, scratch: scratch, dscores: dScores, shape: shape,
+                                         accumulate: false)
             return
         }
-        forEachSequence(lengths, offsets, queryLength: queryLength, shape: shape) { queryAt, keyAt, scores, one in
-            SoftPromptTensor.attentionBackward(dq: dq + queryAt, dk: dk + keyAt, dv: dv + keyAt, dout: dout + queryAt,
-                                               probs: probs + scores, q: q + queryAt, qStride: width, k: k + keyAt,
-                                               kStride: width, v: v + keyAt, vStride: width, dscores: dScores,
-                                               shape: one, accumulate: false)
+        forEachSequence(lengths, offsets, queryLength: nil, cacheColumns: 2, shape: shape) { queryAt, keyAt, cacheAt, one in
+            attentionBackwardRecomputing(dq: dq + queryAt, dk: dk + keyAt, dv: dv + keyAt, dout: dout + queryAt,
+                                         statistics: statistics + cacheAt, q: q + queryAt, qStride: width,
+                                         k: k + keyAt, kStride: width, v: v + keyAt, vStride: width, keyMask: nil,
+                                         positionBias: positionBias, positionBiasLength: length, scratch: scratch,
+                                         dscores: dScores, shape: one, accumulate: false)
+        }
+    }
+
+    /// The decoder's cross-attention into these rows: shape.queryLength decoder rows per sequence attend to the
+    /// sequence's rows, caching the probabilities (Σ_b H·Tq·L_b, sequence after sequence; B·H·Tq·Te padded, where
+    /// keyMask (B,Te) masks the padding).
+    func crossAttentionForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, probs: UnsafeMutablePointer<S>,
+                                                q: UnsafePointer<S>, k: UnsafePointer<S>, v: UnsafePointer<S>,
+                                                keyMask: UnsafePointer<S>, shape: AttentionShape) {
+        let width = shape.width
+        guard let lengths, let offsets else {
+            attentionForward(out: out, probs: probs, q: q, qStride: width, k: k, kStride: width, v: v, vStride: width,
+                             keyMask: keyMask, positionBias: nil, shape: shape)
+            return
+        }
+        forEachSequence(lengths, offsets, queryLength: shape.queryLength, cacheColumns: nil, shape: shape) {
+            queryAt, keyAt, cacheAt, one in
+            attentionForward(out: out + queryAt, probs: probs + cacheAt, q: q + queryAt, qStride: width, k: k + keyAt,
+                             kStride: width, v: v + keyAt, vStride: width, keyMask: nil, positionBias: nil, shape: one)
+        }
+    }
+
+    /// The backward of `crossAttentionForward`: dq (decoder rows), dk, dv (these rows) from dout, overwritten.
+    func crossAttentionBackward<S: KernelScalar>(dq: UnsafeMutablePointer<S>, dk: UnsafeMutablePointer<S>,
+                                                 dv: UnsafeMutablePointer<S>, dout: UnsafePointer<S>,
+                                                 probs: UnsafePointer<S>, q: UnsafePointer<S>, k: UnsafePointer<S>,
+                                                 v: UnsafePointer<S>, dScores: UnsafeMutablePointer<S>,
+                                                 shape: AttentionShape) {
+        let width = shape.width
+        guard let lengths, let offsets else {
+            attentionBackward(dq: dq, dk: dk, dv: dv, dout: dout, probs: probs, q: q, qStride: width, k: k,
+                              kStride: width, v: v, vStride: width, dscores: dScores, shape: shape, accumulate: false)
+            return
+        }
+        forEachSequence(lengths, offsets, queryLength: shape.queryLength, cacheColumns: nil, shape: shape) {
+            queryAt, keyAt, cacheAt, one in
+            attentionBackward(dq: dq + queryAt, dk: dk + keyAt, dv: dv + keyAt, dout: dout + queryAt,
+                              probs: probs + cacheAt, q: q + queryAt, qStride: width, k: k + keyAt, kStride: width,
+                              v: v + keyAt, vStride: width, dscores: dScores, shape: one, accumulate: false)
         }
     }
 
     /// Calls `body` once per packed sequence with where its queries and keys start (scalars into (·,inner)
-    /// buffers), where its scores start in the probabilities, and its one-sequence shape.
+    /// buffers: queries at the sequence's own rows, or at b·queryLength for the decoder's), where its cache starts
+    /// (H·queries·cacheColumns scalars per sequence; cacheColumns nil: one per key, the probabilities), and its
+    /// one-sequence shape.
     private func forEachSequence(_ lengths: UnsafePointer<Int>, _ offsets: UnsafePointer<Int>, queryLength: Int?,
-                                 shape: AttentionShape, _ body: (Int, Int, Int, AttentionShape) -> Void) {
-        var scores = 0
+                                 cacheColumns: Int?, shape: AttentionShape,
+                                 _ body: (Int, Int, Int, AttentionShape) -> Void) {
+        var cacheAt = 0
         for b in 0..<batch {
             let keys = lengths[b], queries = queryLength ?? keys
             var one = shape
             (one.batch, one.queryLength, one.keyLength) = (1, queries, keys)
-            body((queryLength.map { b * $0 } ?? offsets[b]) * shape.width, offsets[b] * shape.width, scores, one)
-            scores += shape.heads * queries * keys
+            body((queryLength.map { b * $0 } ?? offsets[b]) * shape.width, offsets[b] * shape.width, cacheAt, one)
+            cacheAt += shape.heads * queries * (cacheColumns ?? keys)
         }
     }
 }

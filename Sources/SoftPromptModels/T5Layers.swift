@@ -8,53 +8,38 @@ import SoftPromptTensor
 // output before the residual add and on the attention probabilities, as in BERT.
 // Attention scores are not scaled by 1/√d_kv: T5 folds that into its q weights (scale 1).
 
-/// Self-attention sublayer. x, out (R,d); q, k, v (R,inner), probs and rstd (R) cached; normed (R,d) and
-/// context (R,inner) scratch. The encoder passes its `rows` (R = N, packed or padded, with its key mask); the
-/// decoder passes nil (R = B·T, causal, no mask). positionBias (H,T,T), T the padded length.
+/// Self-attention sublayer. x, out (R,d); q, k, v (R,inner) and rstd (R) cached; normed (R,d) and context
+/// (R,inner) scratch. `attend` fills context from q, k, v: the encoder per sequence with softmax statistics
+/// cached (`T5EncoderRows`), the decoder causally with its probabilities cached.
 @inline(__always)
 func t5SelfAttentionForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, x: UnsafePointer<S>,
                                              rstd: UnsafeMutablePointer<S>, q: UnsafeMutablePointer<S>,
                                              k: UnsafeMutablePointer<S>, v: UnsafeMutablePointer<S>,
-                                             probs: UnsafeMutablePointer<S>, normed: UnsafeMutablePointer<S>,
-                                             context: UnsafeMutablePointer<S>, rows layout: T5EncoderRows?,
-                                             keyMask: UnsafePointer<S>?, positionBias: UnsafePointer<S>,
-                                             norm: UnsafePointer<S>, weights w: T5AttentionWeights<S>,
-                                             shape: AttentionShape, modelDim d: Int, eps: S) {
-    let rows = layout?.count ?? shape.batch * shape.queryLength, inner = shape.width
+                                             normed: UnsafeMutablePointer<S>, context: UnsafeMutablePointer<S>,
+                                             norm: UnsafePointer<S>, weights w: T5AttentionWeights<S>, rows: Int,
+                                             inner: Int, modelDim d: Int, eps: S,
+                                             attend: (_ context: UnsafeMutablePointer<S>) -> Void) {
     rmsNormForward(out: normed, rstd: rstd, inp: x, weight: norm, rows: rows, cols: d, eps: eps)
     linearForward(out: q, inp: normed, weight: w.q, bias: nil, rows: rows, inFeatures: d, outFeatures: inner)
     linearForward(out: k, inp: normed, weight: w.k, bias: nil, rows: rows, inFeatures: d, outFeatures: inner)
     linearForward(out: v, inp: normed, weight: w.v, bias: nil, rows: rows, inFeatures: d, outFeatures: inner)
-    if let layout {
-        layout.attentionForward(out: context, probs: probs, q: q, k: k, v: v, keyMask: keyMask,
-                                positionBias: positionBias, queryLength: nil, shape: shape)
-    } else {
-        attentionForward(out: context, probs: probs, q: q, qStride: inner, k: k, kStride: inner, v: v,
-                         vStride: inner, keyMask: keyMask, positionBias: positionBias, shape: shape)
-    }
+    attend(context)
     t5ResidualProjection(out: out, x: x, inp: context, weight: w.o, rows: rows, inFeatures: inner, outFeatures: d)
 }
 
-/// dStream (R,d): ∂L/∂out in, ∂L/∂x out. dNormed (R,d), dContext, dq, dk, dv (R,inner), dScores (T,T) scratch.
+/// dStream (R,d): ∂L/∂out in, ∂L/∂x out. dNormed (R,d), dContext, dq, dk, dv (R,inner) scratch; `attendBackward`
+/// writes dq, dk, dv from dContext (the backward of the forward's `attend`).
 @inline(__always)
 func t5SelfAttentionBackward<S: KernelScalar>(dStream: UnsafeMutablePointer<S>, x: UnsafePointer<S>,
-                                              rstd: UnsafePointer<S>, q: UnsafePointer<S>, k: UnsafePointer<S>,
-                                              v: UnsafePointer<S>, probs: UnsafePointer<S>, norm: UnsafePointer<S>,
+                                              rstd: UnsafePointer<S>, norm: UnsafePointer<S>,
                                               weights w: T5AttentionWeights<S>, dNormed: UnsafeMutablePointer<S>,
                                               dContext: UnsafeMutablePointer<S>, dq: UnsafeMutablePointer<S>,
-                                              dk: UnsafeMutablePointer<S>, dv: UnsafeMutablePointer<S>,
-                                              dScores: UnsafeMutablePointer<S>, rows layout: T5EncoderRows?,
-                                              shape: AttentionShape, modelDim d: Int) {
-    let rows = layout?.count ?? shape.batch * shape.queryLength, inner = shape.width
+                                              dk: UnsafeMutablePointer<S>, dv: UnsafeMutablePointer<S>, rows: Int,
+                                              inner: Int, modelDim d: Int,
+                                              attendBackward: (_ dContext: UnsafePointer<S>) -> Void) {
     linearBackward(dinp: dContext, dout: dStream, weight: w.o, rows: rows, inFeatures: inner, outFeatures: d,
                    accumulate: false)
-    if let layout {
-        layout.attentionBackward(dq: dq, dk: dk, dv: dv, dout: dContext, probs: probs, q: q, k: k, v: v,
-                                 dScores: dScores, queryLength: nil, shape: shape)
-    } else {
-        attentionBackward(dq: dq, dk: dk, dv: dv, dout: dContext, probs: probs, q: q, qStride: inner, k: k,
-                          kStride: inner, v: v, vStride: inner, dscores: dScores, shape: shape, accumulate: false)
-    }
+    attendBackward(dContext)
     linearBackward(dinp: dNormed, dout: dq, weight: w.q, rows: rows, inFeatures: d, outFeatures: inner,
                    accumulate: false)
     linearBackward(dinp: dNormed, dout: dk, weight: w.k, rows: rows, inFeatures: d, outFeatures: inner)
@@ -85,8 +70,7 @@ func t5CrossAttentionForward<S: KernelScalar>(out: UnsafeMutablePointer<S>, x: U
         linearForward(out: v, inp: encoderOutput, weight: w.v, bias: nil, rows: keyRows, inFeatures: d,
                       outFeatures: inner)
     }
-    layout.attentionForward(out: context, probs: probs, q: q, k: k, v: v, keyMask: keyMask, positionBias: nil,
-                            queryLength: shape.queryLength, shape: shape)
+    layout.crossAttentionForward(out: context, probs: probs, q: q, k: k, v: v, keyMask: keyMask, shape: shape)
     t5ResidualProjection(out: out, x: x, inp: context, weight: w.o, rows: rows, inFeatures: inner, outFeatures: d)
 }
 
@@ -106,8 +90,8 @@ func t5CrossAttentionBackward<S: KernelScalar>(dStream: UnsafeMutablePointer<S>,
     let rows = shape.batch * shape.queryLength, keyRows = layout.count, inner = shape.width
     linearBackward(dinp: dContext, dout: dStream, weight: w.o, rows: rows, inFeatures: inner, outFeatures: d,
                    accumulate: false)
-    layout.attentionBackward(dq: dq, dk: dk, dv: dv, dout: dContext, probs: probs, q: q, k: k, v: v,
-                             dScores: dScores, queryLength: shape.queryLength, shape: shape)
+    layout.crossAttentionBackward(dq: dq, dk: dk, dv: dv, dout: dContext, probs: probs, q: q, k: k, v: v,
+                                  dScores: dScores, shape: shape)
     linearBackward(dinp: dNormed, dout: dq, weight: w.q, rows: rows, inFeatures: d, outFeatures: inner,
                    accumulate: false)
     rmsNormBackward(dinp: dStream, dout: dNormed, inp: x, rstd: rstd, weight: norm, rows: rows, cols: d)

@@ -109,10 +109,13 @@ public final class T5Model<S: KernelScalar>: @unchecked Sendable {
         layout.gather(inputsEmbeds, into: (a.layers.first?.input ?? a.finalInput).pointer, width: d)
         for (i, (w, l)) in zip(weights.encoder, a.layers).enumerated() {
             t5SelfAttentionForward(out: l.middle.pointer, x: l.input.pointer, rstd: l.selfRstd.pointer,
-                                   q: l.q.pointer, k: l.k.pointer, v: l.v.pointer, probs: l.probs.pointer,
-                                   normed: a.normed.pointer, context: a.context.pointer, rows: layout,
-                                   keyMask: a.keyMask.pointer, positionBias: a.positionBias.pointer,
-                                   norm: w.selfNorm, weights: w.selfAttention, shape: shape, modelDim: d, eps: eps)
+                                   q: l.q.pointer, k: l.k.pointer, v: l.v.pointer, normed: a.normed.pointer,
+                                   context: a.context.pointer, norm: w.selfNorm, weights: w.selfAttention, rows: n,
+                                   inner: c.innerDim, modelDim: d, eps: eps) { context in
+                layout.selfAttentionForward(out: context, statistics: l.statistics.pointer, q: l.q.pointer,
+                                            k: l.k.pointer, v: l.v.pointer, keyMask: a.keyMask.pointer,
+                                            positionBias: a.positionBias.pointer, scratch: a.scores.pointer, shape: shape)
+            }
             t5FeedForwardForward(out: a.stream(after: i).pointer, x: l.middle.pointer, rstd: l.feedForwardRstd.pointer,
                                  gate: l.gate.pointer, linear: l.linear?.pointer, normed: a.normed.pointer,
                                  hidden: a.hidden.pointer, norm: w.feedForwardNorm, weights: w.feedForward,
@@ -269,12 +272,15 @@ public final class T5Model<S: KernelScalar>: @unchecked Sendable {
                                      dContext: a.dContext.pointer, dq: a.dq.pointer, dk: e.dk.pointer,
                                      dv: e.dv.pointer, dScores: a.dScores.pointer, keys: layout, shape: crossShape,
                                      modelDim: d)
-            t5SelfAttentionBackward(dStream: dy, x: l.input.pointer, rstd: l.selfRstd.pointer, q: l.q.pointer,
-                                    k: l.k.pointer, v: l.v.pointer, probs: l.selfProbs.pointer, norm: w.selfNorm,
+            t5SelfAttentionBackward(dStream: dy, x: l.input.pointer, rstd: l.selfRstd.pointer, norm: w.selfNorm,
                                     weights: w.selfAttention, dNormed: a.dNormed.pointer,
                                     dContext: a.dContext.pointer, dq: a.dq.pointer, dk: a.dk.pointer,
-                                    dv: a.dv.pointer, dScores: a.dScores.pointer, rows: nil, shape: selfShape,
-                                    modelDim: d)
+                                    dv: a.dv.pointer, rows: rows, inner: c.innerDim, modelDim: d) { dContext in
+                attentionBackward(dq: a.dq.pointer, dk: a.dk.pointer, dv: a.dv.pointer, dout: dContext,
+                                  probs: l.selfProbs.pointer, q: l.q.pointer, qStride: c.innerDim, k: l.k.pointer,
+                                  kStride: c.innerDim, v: l.v.pointer, vStride: c.innerDim, dscores: a.dScores.pointer,
+                                  shape: selfShape, accumulate: false)
+            }
         }
         // dy now holds ∂L/∂(decoder input embeddings): token embeddings of a frozen table, so it ends here.
         if a.layers.isEmpty { e.dOutput.pointer.update(repeating: 0, count: layout.count * d) }
@@ -312,12 +318,16 @@ public final class T5Model<S: KernelScalar>: @unchecked Sendable {
                                   weights: w.feedForward, activation: c.feedForward.activation,
                                   dNormed: a.dNormed.pointer, dHidden: a.dHidden.pointer, dGate: a.dGate.pointer,
                                   rows: n, modelDim: d, feedForwardDim: c.feedForwardDim)
-            t5SelfAttentionBackward(dStream: dy, x: l.input.pointer, rstd: l.selfRstd.pointer, q: l.q.pointer,
-                                    k: l.k.pointer, v: l.v.pointer, probs: l.probs.pointer, norm: w.selfNorm,
+            t5SelfAttentionBackward(dStream: dy, x: l.input.pointer, rstd: l.selfRstd.pointer, norm: w.selfNorm,
                                     weights: w.selfAttention, dNormed: a.dNormed.pointer,
                                     dContext: a.dContext.pointer, dq: a.dq.pointer, dk: a.dk.pointer,
-                                    dv: a.dv.pointer, dScores: a.dScores.pointer, rows: layout, shape: shape,
-                                    modelDim: d)
+                                    dv: a.dv.pointer, rows: n, inner: c.innerDim, modelDim: d) { dContext in
+                layout.selfAttentionBackward(dq: a.dq.pointer, dk: a.dk.pointer, dv: a.dv.pointer, dout: dContext,
+                                             statistics: l.statistics.pointer, q: l.q.pointer, k: l.k.pointer,
+                                             v: l.v.pointer, keyMask: a.keyMask.pointer,
+                                             positionBias: a.positionBias.pointer, scratch: a.scores.pointer,
+                                             dScores: a.dScores.pointer, shape: shape)
+            }
         }
         layout.scatter(dy, into: dInputsEmbeds, width: d, accumulate: accumulate)
     }
@@ -348,10 +358,13 @@ public final class T5Model<S: KernelScalar>: @unchecked Sendable {
                                         keyLength: encoderLength, headDim: c.headDim, scale: 1)
         for (i, (w, l)) in zip(weights.decoder, a.layers).enumerated() {
             t5SelfAttentionForward(out: l.crossInput.pointer, x: l.input.pointer, rstd: l.selfRstd.pointer,
-                                   q: l.q.pointer, k: l.k.pointer, v: l.v.pointer, probs: l.selfProbs.pointer,
-                                   normed: a.normed.pointer, context: a.context.pointer, rows: nil, keyMask: nil,
-                                   positionBias: a.positionBias.pointer, norm: w.selfNorm, weights: w.selfAttention,
-                                   shape: selfShape, modelDim: d, eps: eps)
+                                   q: l.q.pointer, k: l.k.pointer, v: l.v.pointer, normed: a.normed.pointer,
+                                   context: a.context.pointer, norm: w.selfNorm, weights: w.selfAttention, rows: rows,
+                                   inner: c.innerDim, modelDim: d, eps: eps) { context in
+                attentionForward(out: context, probs: l.selfProbs.pointer, q: l.q.pointer, qStride: c.innerDim,
+                                 k: l.k.pointer, kStride: c.innerDim, v: l.v.pointer, vStride: c.innerDim, keyMask: nil,
+                                 positionBias: a.positionBias.pointer, shape: selfShape)
+            }
             t5CrossAttentionForward(out: l.middle.pointer, x: l.crossInput.pointer, rstd: l.crossRstd.pointer,
                                     q: l.crossQ.pointer, k: l.crossK.pointer, v: l.crossV.pointer,
                                     probs: l.crossProbs.pointer, normed: a.normed.pointer, context: a.context.pointer,
