@@ -3,7 +3,8 @@ import SoftPromptTensor
 // Everything one forward/backward needs, allocated once for a capacity and reused by every batch that fits
 // (dynamic padding changes the lengths from step to step), so a step allocates nothing. Only what input gradients
 // need is cached per layer (DESIGN.md §3): each RMSNorm's input and rstd, q/k/v, the attention probabilities
-// (the encoder's self-attention keeps two softmax statistics per row instead), the feed-forward pre-activations. Projections' outputs that only feed a frozen matmul are scratch.
+// (the encoder's self-attention keeps two softmax statistics per row instead), the feed-forward pre-activations.
+// Projections' outputs that only feed a frozen matmul are scratch.
 // Encoder and decoder have separate arenas, so growing the decoder (a longer target) keeps the latest encoding.
 
 /// The encoder's arena for batches up to (B, Te): N ≤ B·Te rows (fewer when packed, `T5EncoderRows`).
@@ -48,7 +49,8 @@ final class T5EncoderActivations<S: KernelScalar> {
         let nd = rows * c.modelDim, ni = rows * c.innerDim, nf = rows * c.feedForwardDim
         layers = (0..<c.encoderLayers).map { _ in
             Layer(input: Buffer(nd), selfRstd: Buffer(rows), q: Buffer(ni), k: Buffer(ni), v: Buffer(ni),
-                  statistics: Buffer(rows * c.heads * 2), middle: Buffer(nd), feedForwardRstd: Buffer(rows), gate: Buffer(nf),
+                  statistics: Buffer(rows * c.heads * 2), middle: Buffer(nd), feedForwardRstd: Buffer(rows),
+                  gate: Buffer(nf),
                   linear: c.feedForward.gated ? Buffer(nf) : nil)
         }
         finalInput = Buffer(nd)
