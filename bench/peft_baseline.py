@@ -26,6 +26,7 @@ import importlib.util
 import json
 import os
 import resource
+import sys
 
 import peft
 import torch
@@ -115,6 +116,10 @@ def main():
     parser.add_argument("--random-model", choices=sorted(RANDOM_T5),
                         help="T5: time a randomly initialised model of this shape instead of --model")
     parser.add_argument("--target", type=int, default=8, help="T5: decoder tokens per sequence, </s> included")
+    parser.add_argument("--data", help="T5 folder with its tokenizer.json: time SST-2's training batches from this "
+                                       "folder (train.tsv) instead of synthetic ones, as `softprompt bench --method pt "
+                                       "--data DIR` does: 'sentence: <text>' inputs truncated to --seq tokens, "
+                                       "negative/positive targets, each batch padded to its longest")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--profile-products", action="store_true",
                         help="also time the step's matrix products and fused attention under torch.profiler "
@@ -180,7 +185,38 @@ def t5_step_flops(c, batch, encoder_length, decoder_length):
     return matrices + attention
 
 
+def synthetic_t5_batch(args, c):
+    """Random ids (B, --seq) and targets (B, --target) ending with </s>."""
+    ids = torch.randint(1000, c.vocab_size, (args.batch, args.seq))
+    labels = torch.randint(1000, c.vocab_size, (args.batch, args.target))
+    labels[:, -1] = c.eos_token_id
+    return ids, torch.ones_like(ids), labels
+
+
+def sst2_batches(args):
+    """SST-2's first training sentences in the T5 framing, tokenized by the model folder's tokenizer.json (with its
+    </s>), in batches of --batch padded to their longest; labels padded with -100."""
+    from tokenizers import Tokenizer
+    tokenizer = Tokenizer.from_file(os.path.join(args.model, "tokenizer.json"))
+    tokenizer.enable_truncation(args.seq)
+    with open(os.path.join(args.data, "train.tsv")) as f:
+        rows = [line.rstrip("\n").split("\t") for line in f][1:args.batch * (args.repeats + 1) + 1]
+    batches = []
+    for start in range(0, len(rows) - args.batch + 1, args.batch):
+        chunk = rows[start:start + args.batch]
+        inputs = [tokenizer.encode(f"sentence: {text}").ids for text, _ in chunk]
+        targets = [tokenizer.encode(["negative", "positive"][int(label)]).ids for _, label in chunk]
+        width, depth = max(map(len, inputs)), max(map(len, targets))
+        ids = torch.tensor([x + [0] * (width - len(x)) for x in inputs])
+        mask = torch.tensor([[1] * len(x) + [0] * (width - len(x)) for x in inputs])
+        labels = torch.tensor([t + [-100] * (depth - len(t)) for t in targets])
+        batches.append((ids, mask, labels))
+    return batches
+
+
 def t5_main(args):
+    if args.data and args.random_model:
+        sys.exit("--data needs a T5 folder with its tokenizer.json (--model), not --random-model")
     if args.random_model:
         base = T5ForConditionalGeneration(T5Config(vocab_size=32128, decoder_start_token_id=0, pad_token_id=0, eos_token_id=1,
                                                            **RANDOM_T5[args.random_model]))
@@ -193,20 +229,34 @@ def t5_main(args):
     config = PromptTuningConfig(task_type=TaskType.SEQ_2_SEQ_LM, num_virtual_tokens=args.prompt,
                                 token_dim=c.d_model, num_transformer_submodules=1)
     model = get_peft_model(base, config).eval()
-    ids = torch.randint(1000, c.vocab_size, (args.batch, args.seq))
-    mask = torch.ones(args.batch, args.seq, dtype=torch.long)
-    labels = torch.randint(1000, c.vocab_size, (args.batch, args.target))
-    labels[:, -1] = c.eos_token_id
+    batches = sst2_batches(args) if args.data else [synthetic_t5_batch(args, c)]
+    ran = []  # per step: the prompt and real text rows of the encoder, and the decoder's padded targets
 
     def step():
+        ids, mask, labels = batches[len(ran) % len(batches)]
         model.zero_grad(set_to_none=True)
         model(input_ids=ids, attention_mask=mask, labels=labels).loss.backward()
+        ran.append(int(mask.sum()) + ids.shape[0] * args.prompt + labels.numel())
 
     startup, times, median, profiled = measure(step, args)
+    reference = sgemm_gflops()
+    if args.data:  # no fixed shape to count FLOPs for; tokens/s over the timed steps, as `bench --data` reports it
+        timed = ran[1:1 + args.repeats]
+        result = {
+            "benchmark": "t5_training_step", "implementation": f"torch {torch.__version__} + peft {peft.__version__}",
+            "model": source, "inputs": f"sst2 training batches of {args.batch}, padded to their longest",
+            "batch": args.batch, "seq": args.seq, "prompt": args.prompt, "threads": args.threads,
+            "repeats": args.repeats, "step_seconds_min": times[0], "step_seconds_median": median,
+            "tokens_per_second": sum(timed) / sum(times), "sgemm_gflops": reference,
+            "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "startup_seconds": startup,
+        }
+        emit(result, profiled, args.json,
+             f"T5 {source} on SST-2 batches of {args.batch}: step min {times[0]:.3f} s, median {median:.3f} s, "
+             f"{result['tokens_per_second']:.0f} tokens/s; peak RSS {result['max_rss_mb']:.0f} MB")
+        return
     flops = t5_step_flops(c, args.batch, args.prompt + args.seq, args.target)
     positions = args.batch * (args.prompt + args.seq + args.target)
     gflops = flops / median / 1e9
-    reference = sgemm_gflops()
     result = {
         "benchmark": "t5_prompt_tuning_step", "implementation": f"torch {torch.__version__} + peft {peft.__version__}",
         "model": source, "batch": args.batch, "seq": args.seq, "prompt": args.prompt, "target": args.target,
