@@ -129,6 +129,8 @@ def main():
     torch.manual_seed(1)
     if args.random_model or is_t5(args.model):
         return t5_main(args)
+    if args.data:
+        sys.exit("--data times a T5's SST-2 batches; for a BERT encoder, bench/peft_sst2.py runs the SST-2 epoch")
 
     base = BertModel.from_pretrained(args.model, add_pooling_layer=False).eval()
     config = PromptTuningConfig(task_type=TaskType.FEATURE_EXTRACTION, num_virtual_tokens=args.prompt,
