@@ -16,6 +16,8 @@ A T5 (a T5 folder as --model, or --random-model with the shape `softprompt bench
 `softprompt bench` times it: PEFT's SEQ_2_SEQ_LM prompt on the encoder only, encoder --prompt + --seq tokens, the
 decoder teacher-forced on --target label tokens (the last `</s>`), the mean cross-entropy, and its backward to the
 prompt. FLOPs per step by the formula of `softprompt bench --help`; tokens/s counts encoder and decoder positions.
+With --data DIR (SST-2's folder; a T5 folder as --model) the batches are SST-2's, padded to their longest, and
+tokens/s counts the prompt and real text rows plus the padded targets, as `softprompt bench --method pt --data`.
 """
 import time
 
