@@ -58,8 +58,10 @@ extension Bench {
         }
         let directory = try ModelDirectory(try ModelLocator.resolve(model))
         if try Backbone.of(directory) == .t5 {
+            let model = try T5(directory: directory)
             let tokenizer = try data.map { _ in try UnigramTokenizer(contentsOf: directory.tokenizerURL) }
-            return try t5Trainers(entries, model: try T5(directory: directory), source: directory.url.path, tokenizer: tokenizer,
+            if let tokenizer { try T5Inputs.check(tokenizer: tokenizer, model: model, directory: directory) }
+            return try t5Trainers(entries, model: model, source: directory.url.path, tokenizer: tokenizer,
                                   units: units, options: options, communicator: communicator, keepAlive: nil)
         }
         return try bertTrainers(entries, directory: directory, units: units, options: options, communicator: communicator)
