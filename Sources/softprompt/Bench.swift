@@ -152,15 +152,7 @@ struct Bench: ParsableCommand {
     private func benchTrainingSteps(methods list: String, sgemmGFLOPS: Double) throws {
         let made = try makeBenchTrainers(methods: list, communicator: SingleProcessCommunicator(), perRank: batch)
         let startup = ProcessClock.secondsSinceProcessStart()
-        var times = [[Double]](repeating: [], count: made.trainers.count), tokens = [Int](repeating: 0, count: made.trainers.count)
-        for trainer in made.trainers { _ = try trainer.step() }  // warm-up: allocates the activation arenas
-        for _ in 0..<repeats {
-            for (index, trainer) in made.trainers.enumerated() {
-                let start = DispatchTime.now().uptimeNanoseconds
-                tokens[index] += try trainer.step().tokens
-                times[index].append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-            }
-        }
+        let (times, tokens) = try timedTrainingSteps(made.trainers)
         var results: [[String: Any]] = []
         var lines: [String] = []
         let firstMedian = median(times[0])
@@ -253,15 +245,25 @@ struct Bench: ParsableCommand {
         -> (median: Double, min: Double, tokensPerSecond: Double, isT5: Bool, source: String, inputs: String)
     {
         let made = try makeBenchTrainers(methods: name, communicator: communicator, perRank: batch)
-        let trainer = made.trainers[0]
-        _ = try trainer.step()
-        var times: [Double] = [], tokens = 0
+        let (runs, tokens) = try timedTrainingSteps(made.trainers)
+        let times = runs[0]
+        return (median(times), times.min() ?? 0, Double(tokens[0]) / times.reduce(0, +), made.isT5, made.source, made.inputs)
+    }
+
+    /// One warm-up step of each trainer (it allocates the activation arenas), then --repeats rounds of one step
+    /// each, interleaved so that machine noise falls on all of them alike: per trainer its step seconds (in
+    /// order) and the positions its timed steps computed.
+    private func timedTrainingSteps(_ trainers: [BenchTrainer]) throws -> (times: [[Double]], tokens: [Int]) {
+        var times = [[Double]](repeating: [], count: trainers.count), tokens = [Int](repeating: 0, count: trainers.count)
+        for trainer in trainers { _ = try trainer.step() }
         for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
-            tokens += try trainer.step().tokens
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            for (index, trainer) in trainers.enumerated() {
+                let start = DispatchTime.now().uptimeNanoseconds
+                tokens[index] += try trainer.step().tokens
+                times[index].append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
         }
-        return (median(times), times.min() ?? 0, Double(tokens) / times.reduce(0, +), made.isT5, made.source, made.inputs)
+        return (times, tokens)
     }
 
     /// One warm-up call of `step` (it allocates the activation arenas), then --repeats timed calls: their
@@ -293,9 +295,9 @@ struct Bench: ParsableCommand {
         let c = encoder.config
         let length = prompt + seq
         let input = PromptedBatch<Float>(batch: batch, promptLength: prompt, textLength: seq, width: c.hiddenSize)
-        var random = RandomStream(seed: 1)
-        let low = min(1000, c.vocabularySize / 2)  // past the special and unused rows of a BERT vocabulary
-        let ids = (0..<batch * seq).map { _ in Int32(low + Int(random.next() % UInt64(c.vocabularySize - low))) }
+        var synthetic = SyntheticTokens(vocabularySize: c.vocabularySize, random: RandomStream(seed: 1))
+        let ids = synthetic.next(batch * seq)
+        var random = synthetic.random
         let types = [Int32](repeating: 0, count: batch * seq), mask = [Int32](repeating: 1, count: batch * seq)
         let promptValues = Tensor(zeros: [max(prompt, 1), c.hiddenSize])
         random.fillUniform(promptValues.buffer, low: -0.5, high: 0.5)

@@ -17,11 +17,9 @@ extension Bench {
         let t5 = try random?.model ?? T5(directory: directory!)
         let source = randomModel.map { "random \($0) (weights in a temporary file)" } ?? directory!.url.path
         let c = t5.config
-        var rng = RandomStream(seed: 1)
-        let low = min(1000, c.vocabularySize / 2)  // ordinary pieces, past the specials
-        func tokens(_ count: Int) -> [Int32] { (0..<count).map { _ in Int32(low + Int(rng.next() % UInt64(c.vocabularySize - low))) } }
-        let targets = (0..<batch).map { _ in tokens(target - 1) + [Int32(c.eosTokenId)] }
-        let inputs = (0..<batch).map { _ in tokens(seq) }
+        var tokens = SyntheticTokens(vocabularySize: c.vocabularySize, random: RandomStream(seed: 1))
+        let targets = (0..<batch).map { _ in tokens.next(target - 1) + [Int32(c.eosTokenId)] }
+        let inputs = (0..<batch).map { _ in tokens.next(seq) }
         let positions = batch * (prompt + seq + target)
         let flops = Self.t5StepFLOPs(c, batch: batch, encoderLength: prompt + seq, decoderLength: target)
         let startup = ProcessClock.secondsSinceProcessStart()
@@ -29,7 +27,7 @@ extension Bench {
         let d = c.modelDim
         let input = T5PromptedBatch<Float>(batch: batch, promptLength: prompt, textLength: seq, targetLength: target, width: d)
         let promptValues = Tensor(zeros: [max(prompt, 1), d])
-        rng.fillUniform(promptValues.buffer, low: -0.5, high: 0.5)
+        tokens.random.fillUniform(promptValues.buffer, low: -0.5, high: 0.5)
         let ids = inputs.flatMap { $0 }, mask = [Int32](repeating: 1, count: batch * seq)
         let dPrompt = Tensor(zeros: [max(prompt, 1), d])
         input.setTargets(targets.flatMap { $0 }, model: t5)

@@ -72,7 +72,7 @@ extension Bench {
         let encoder = try BertModel(directory: directory)
         encoder.keepsAttentionProbabilities = keepAttentionProbabilities
         let c = encoder.config
-        let low = min(1000, c.vocabularySize / 2)  // past the special and unused rows of a BERT vocabulary
+        var tokens = SyntheticTokens(vocabularySize: c.vocabularySize, random: RandomStream(seed: 1))
         var examples: [EncodedExample]
         var labels = ["a", "b"], kind = TaskKind.classification
         if let data {
@@ -81,10 +81,8 @@ extension Bench {
             examples = try tokenizer.encode(Array(task.train.prefix(units)), maxLength: seq, pairEncoding: .joint)
             (labels, kind) = (task.labels, task.kind)
         } else {
-            var random = RandomStream(seed: 1)
             examples = (0..<units).map { i in
-                EncodedExample(ids: (0..<seq).map { _ in Int32(low + Int(random.next() % UInt64(c.vocabularySize - low))) },
-                               typeIds: Array(repeating: 0, count: seq), label: i % 2)
+                EncodedExample(ids: tokens.next(seq), typeIds: Array(repeating: 0, count: seq), label: i % 2)
             }
         }
         let trainers = try entries.map { entry in
@@ -92,8 +90,8 @@ extension Bench {
             let trainer = PromptTrainer(model: encoder, method: method, classes: labels.count, kind: kind,
                                         communicator: communicator, options: options, train: examples, dev: [], padId: 0)
             var context = InitializationContext(embeddings: encoder.wordEmbeddings, vocabularySize: c.vocabularySize,
-                                                width: c.hiddenSize, specialIds: [0],
-                                                tokenize: { _ in [Int32(low), Int32(low + 1)] }, random: RandomStream(seed: 2))
+                                                width: c.hiddenSize, specialIds: [0], tokenize: tokens.tokenize,
+                                                random: RandomStream(seed: 2))
             try trainer.initialize(context: &context)
             return BenchTrainer(method: entry.name, rows: entry.rows, trainableParameters: trainer.trainableParameters,
                                 step: { try trainer.trainStep() })
@@ -107,7 +105,7 @@ extension Bench {
                             tokenizer: UnigramTokenizer?, units: Int, options: TrainingOptions,
                             communicator: any Communicator, keepAlive: AnyObject?) throws -> BenchTrainers {
         let c = t5.config
-        let low = min(1000, c.vocabularySize / 2)  // ordinary pieces, past the specials
+        var tokens = SyntheticTokens(vocabularySize: c.vocabularySize, random: RandomStream(seed: 1))
         var examples: [Seq2SeqExample]
         var labels = ["a", "b"]
         if let data, let tokenizer {
@@ -115,9 +113,9 @@ extension Bench {
             examples = T5Inputs.examples(Array(task.train.prefix(units)), tokenizer: tokenizer, maxLength: seq)
             labels = task.verbalizers.isEmpty ? labels : task.verbalizers
         } else {
-            var random = RandomStream(seed: 1)
-            func tokens(_ count: Int) -> [Int32] { (0..<count).map { _ in Int32(low + Int(random.next() % UInt64(c.vocabularySize - low))) } }
-            examples = (0..<units).map { _ in Seq2SeqExample(ids: tokens(seq), target: tokens(target - 1) + [Int32(c.eosTokenId)]) }
+            examples = (0..<units).map { _ in
+                Seq2SeqExample(ids: tokens.next(seq), target: tokens.next(target - 1) + [Int32(c.eosTokenId)])
+            }
         }
         let trainers = try entries.map { entry in
             let method = entry.options.makeMethod(width: c.modelDim, maxLength: seq, labels: labels)
@@ -125,8 +123,7 @@ extension Bench {
                                                train: examples, padId: Int32(c.padTokenId))
             var context = tokenizer.map { T5Inputs.initializationContext(model: t5, tokenizer: $0, random: RandomStream(seed: 2)) }
                 ?? InitializationContext(embeddings: t5.wordEmbeddings, vocabularySize: c.vocabularySize, width: c.modelDim,
-                                         specialIds: [0, 1, 2], tokenize: { _ in [Int32(low), Int32(low + 1)] },
-                                         random: RandomStream(seed: 2))
+                                         specialIds: [0, 1, 2], tokenize: tokens.tokenize, random: RandomStream(seed: 2))
             try trainer.initialize(context: &context)
             return BenchTrainer(method: entry.name, rows: entry.rows, trainableParameters: trainer.trainableParameters,
                                 step: { try trainer.trainStep() })
