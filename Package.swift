@@ -16,17 +16,18 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
-        // C: the bridges to MPI and BLAS, and the row kernels compiled per instruction set
+        // C: the bridges to MPI and BLAS (OpenBLAS linked, or MKL loaded at run time), and the row kernels compiled per instruction set
         .systemLibrary(name: "COpenMPI", pkgConfig: "ompi-c",
                        providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
         .target(name: "CMPI", dependencies: ["COpenMPI"]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "CBLASBackend", dependencies: ["CBLAS"]),
         .target(name: "CKernels"),
 
         // Layers
         .target(name: "SoftPromptTensor", dependencies: [
-            "CBLAS", "CKernels",
+            "CBLAS", "CBLASBackend", "CKernels",
             .product(name: "RealModule", package: "swift-numerics"),
         ]),
         .target(name: "SoftPromptJSON"),

@@ -1,7 +1,8 @@
 import CBLAS
 
 /// Row-major `C[m,n] = alpha · op(A)[m,k] · op(B)[k,n] + beta · C`, where op transposes when asked.
-/// Every matrix product in SoftPrompt goes through here, and so through BLAS.
+/// Every matrix product in SoftPrompt goes through here, and so through BLAS: OpenBLAS, or MKL once loaded
+/// (`BLAS.select`).
 @inlinable
 public func gemm<S: KernelScalar>(transposeA: Bool = false, transposeB: Bool = false,
                                   m: Int, n: Int, k: Int, alpha: S = 1,
@@ -21,8 +22,8 @@ public enum BLAS {
         openblas_set_num_threads(1)
     }
 
-    /// The number of threads OpenBLAS will use.
-    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+    /// The number of threads the serving BLAS will use (MKL is always loaded sequential).
+    public static var threadCount: Int { library == .mkl ? 1 : Int(openblas_get_num_threads()) }
 }
 
 extension BLAS {
@@ -47,6 +48,7 @@ extension BLAS {
 
 extension BLAS {
     /// For benchmarks that compare with a multi-threaded baseline; training keeps one thread per rank.
+    /// OpenBLAS only: MKL is loaded sequential.
     public static func setThreads(_ count: Int) {
         openblas_set_num_threads(Int32(count))
     }

@@ -1,3 +1,4 @@
+import CBLASBackend
 import Foundation
 
 /// Measures this machine's one-thread sgemm rate: the denominator of every MFU figure SoftPrompt reports.
@@ -13,13 +14,19 @@ public enum SGEMMBenchmark {
     }
 
     /// Times C = A·Bᵀ (the layout of a linear layer) after one warm-up call; BLAS must already be on one thread.
-    public static func measure(m: Int, n: Int, k: Int, repeats: Int) -> Result {
+    /// `openBLAS`: time OpenBLAS even when MKL serves (the reference the M8 goals state MFU against).
+    public static func measure(m: Int, n: Int, k: Int, repeats: Int, openBLAS: Bool = false) -> Result {
         let a = Tensor(zeros: [m, k]), b = Tensor(zeros: [n, k]), c = Tensor(zeros: [m, n])
         var rng = RandomStream(seed: 1)
         rng.fillUniform(a.buffer, low: -1, high: 1)
         rng.fillUniform(b.buffer, low: -1, high: 1)
         func run() {
-            gemm(transposeB: true, m: m, n: n, k: k, a: a.pointer, lda: k, b: b.pointer, ldb: k, c: c.pointer, ldc: n)
+            if openBLAS {
+                softprompt_openblas_sgemm(0, 1, Int32(m), Int32(n), Int32(k), 1, a.pointer, Int32(k), b.pointer,
+                                          Int32(k), 0, c.pointer, Int32(n))
+            } else {
+                gemm(transposeB: true, m: m, n: n, k: k, a: a.pointer, lda: k, b: b.pointer, ldb: k, c: c.pointer, ldc: n)
+            }
         }
         run()
         var times: [Double] = []

@@ -88,6 +88,9 @@ struct Bench: ParsableCommand {
             throw ValidationError("\(name) must be at least 1")
         }
         guard prompt >= 0 else { throw ValidationError("--prompt must be 0 or more") }
+        if threads > 1 && BLAS.library == .mkl {
+            throw ValidationError("--threads \(threads) needs OpenBLAS (MKL is loaded sequential): set SOFTPROMPT_BLAS=openblas")
+        }
         if productsOnly && (method != nil || randomModel != nil) {
             throw ValidationError("--products-only replays the BERT encoder step: no --method or --random-model")
         }
@@ -120,36 +123,45 @@ struct Bench: ParsableCommand {
             try benchRank(method: method)
             return
         }
-        let reference = SGEMMBenchmark.measure(m: m, n: n, k: k, repeats: sgemm ? 20 : 10)
+        let rates = SGEMMRates.measure(m: m, n: n, k: k, repeats: sgemm ? 20 : 10)
         if sgemm {
-            try report([
+            let reference = rates.serving
+            var object: [String: Any] = [
                 "benchmark": "sgemm", "m": m, "n": n, "k": k, "repeats": reference.repeats,
-                "blas_threads": BLAS.threadCount, "blas_core": BLAS.coreName,
+                "blas_threads": BLAS.threadCount, "blas": BLAS.name, "blas_core": BLAS.coreName,
                 "best_seconds": reference.bestSeconds, "median_seconds": reference.medianSeconds,
                 "best_gflops": reference.bestGFLOPS, "median_gflops": reference.medianGFLOPS,
-            ], text: String(format: "sgemm %d×%d×%d, %d BLAS thread, OpenBLAS core %@: best %.1f GFLOP/s, median %.1f GFLOP/s",
-                            m, n, k, BLAS.threadCount, BLAS.coreName, reference.bestGFLOPS, reference.medianGFLOPS))
+            ]
+            var text = String(format: "sgemm %d×%d×%d, %d BLAS thread, %@: best %.1f GFLOP/s, median %.1f GFLOP/s",
+                              m, n, k, BLAS.threadCount, BLAS.name, reference.bestGFLOPS, reference.medianGFLOPS)
+            if let openBLAS = rates.openBLAS {
+                object["openblas_best_gflops"] = openBLAS.bestGFLOPS
+                object["openblas_median_gflops"] = openBLAS.medianGFLOPS
+                text += String(format: "\nsgemm %d×%d×%d, OpenBLAS %@: best %.1f GFLOP/s, median %.1f GFLOP/s",
+                               m, n, k, BLAS.coreName, openBLAS.bestGFLOPS, openBLAS.medianGFLOPS)
+            }
+            try report(object, text: text)
             return
         }
         let isT5 = try randomModel != nil || Backbone.of(ModelDirectory(ModelLocator.resolve(model))) == .t5
         if productsOnly {
             guard !isT5 else { throw ValidationError("--products-only replays the BERT encoder step; this is a T5 model") }
-            try benchProducts(sgemmGFLOPS: reference.bestGFLOPS)
+            try benchProducts(rates: rates)
         } else if let method, ranks > 1 {
-            try benchScaling(method: method, sgemmGFLOPS: reference.bestGFLOPS)
+            try benchScaling(method: method, rates: rates)
         } else if let method {
-            try benchTrainingSteps(methods: method, sgemmGFLOPS: reference.bestGFLOPS)
+            try benchTrainingSteps(methods: method, rates: rates)
         } else if isT5 {
-            try benchT5(sgemmGFLOPS: reference.bestGFLOPS)
+            try benchT5(rates: rates)
         } else {
-            try benchStep(sgemmGFLOPS: reference.bestGFLOPS)
+            try benchStep(rates: rates)
         }
     }
 
     /// Whole training steps (method, model, head or LM loss, optimizer) for each method of `--method`, interleaved
     /// step by step so that machine noise falls on all of them alike, on the same inputs in the same order
     /// (`makeBenchTrainers`). Synthetic T5 inputs have fixed shapes, so their rates and MFU are reported too.
-    private func benchTrainingSteps(methods list: String, sgemmGFLOPS: Double) throws {
+    private func benchTrainingSteps(methods list: String, rates: SGEMMRates) throws {
         let made = try makeBenchTrainers(methods: list, communicator: SingleProcessCommunicator(), perRank: batch)
         let startup = ProcessClock.secondsSinceProcessStart()
         let (times, tokens) = try timedTrainingSteps(made.trainers)
@@ -169,8 +181,10 @@ struct Bench: ParsableCommand {
                               stepMedian / firstMedian, made.trainers[0].method, tokensPerSecond)
             if let flops = made.stepFLOPs?(trainer.rows) {
                 let gflops = flops / stepMedian / 1e9
-                result.merge(["flops_per_step": flops, "gflops": gflops, "mfu": gflops / sgemmGFLOPS]) { a, _ in a }
-                line += String(format: ", %.1f GFLOP/s → MFU %.2f", gflops, gflops / sgemmGFLOPS)
+                result.merge(["flops_per_step": flops, "gflops": gflops]) { a, _ in a }
+                result.merge(rates.fields(achieved: gflops)) { a, _ in a }
+                line += String(format: ", %.1f GFLOP/s → MFU %.2f", gflops, gflops / rates.gflops)
+                if let openBLAS = rates.openBLAS { line += String(format: " (%.2f against OpenBLAS)", gflops / openBLAS.bestGFLOPS) }
             }
             results.append(result)
             lines.append(line)
@@ -179,18 +193,19 @@ struct Bench: ParsableCommand {
         var object: [String: Any] = [
             "benchmark": made.isT5 ? "t5_training_step" : "training_step", "model": made.source, "batch": batch, "seq": seq,
             "inputs": made.inputs, "repeats": repeats, "threads": threads, "blas_core": BLAS.coreName,
-            "max_rss_mb": rss, "sgemm_gflops": sgemmGFLOPS, "startup_seconds": startup,
+            "max_rss_mb": rss, "startup_seconds": startup,
         ]
+        object.merge(rates.fields()) { a, _ in a }
         object[made.isT5 ? "target" : "attention_cache"] = made.isT5 ? target as Any : attentionCache
         if results.count == 1 { object.merge(results[0]) { a, _ in a } } else { object["methods"] = results }
         try report(object, text: (["training steps of \(made.source) on \(made.inputs), interleaved:"] + lines
-                                  + [String(format: "sgemm %.1f GFLOP/s; peak RSS %.0f MB; start-up %.2f s", sgemmGFLOPS, rss, startup)])
+                                  + [rates.text() + String(format: "; peak RSS %.0f MB; start-up %.2f s", rss, startup)])
             .joined(separator: "\n"))
     }
 
     /// `--ranks N`: the 1-rank step here, then the same under `mpirun -np N` (this command again, see
     /// `benchRank`), and the throughput ratio. Perfect scaling is N.
-    private func benchScaling(method: String, sgemmGFLOPS: Double) throws {
+    private func benchScaling(method: String, rates: SGEMMRates) throws {
         let one = try measureSteps(method: method, communicator: SingleProcessCommunicator())
         var arguments = Array(CommandLine.arguments.dropFirst())
         arguments.removeAll { $0 == "--json" }
@@ -220,8 +235,8 @@ struct Bench: ParsableCommand {
             "ranks": ranks, "one_rank_step_seconds_median": one.median, "one_rank_tokens_per_second": one.tokensPerSecond,
             "ranks_step_seconds_median": manyStep, "ranks_tokens_per_second": manyRate, "scaling": scaling,
             "one_rank_max_rss_mb": ProcessClock.maxResidentMegabytes(), "rank_max_rss_mb": many["max_rss_mb"] ?? NSNull(),
-            "sgemm_gflops": sgemmGFLOPS,
         ]
+        object.merge(rates.fields()) { a, _ in a }
         object[one.isT5 ? "target" : "attention_cache"] = one.isT5 ? target as Any : attentionCache
         try report(object, text: String(format: "%@ on %@: 1 rank %.3f s/step, %.0f tokens/s; %d ranks %.3f s/step, %.0f tokens/s → scaling %.2f× (ideal %d×)",
                                         method, one.inputs, one.median, one.tokensPerSecond, ranks, manyStep, manyRate, scaling, ranks))
@@ -287,7 +302,7 @@ struct Bench: ParsableCommand {
     /// What the BERT encoder keeps of its attention for the backward, as the JSON reports it.
     var attentionCache: String { keepAttentionProbabilities ? "probabilities" : "softmax statistics (recomputed)" }
 
-    private func benchStep(sgemmGFLOPS: Double) throws {
+    private func benchStep(rates: SGEMMRates) throws {
         BLAS.setThreads(threads)
         let directory = try ModelDirectory(try ModelLocator.resolve(model))
         let encoder = try BertModel(directory: directory)
@@ -331,14 +346,13 @@ struct Bench: ParsableCommand {
             "executed_gflops": executedGFLOPS, "model": directory.url.path, "batch": batch, "seq": seq,
             "prompt": prompt, "threads": threads, "blas_core": BLAS.coreName, "row_kernels": RowKernels.familyName,
             "repeats": repeats, "step_seconds_min": best, "step_seconds_median": median, "tokens_per_second": tokens / median,
-            "gflops": gflops, "sgemm_gflops": sgemmGFLOPS, "mfu": gflops / sgemmGFLOPS,
-            "max_rss_mb": rssMB, "startup_seconds": startup, "flops_per_token": flops.perToken,
+            "gflops": gflops, "max_rss_mb": rssMB, "startup_seconds": startup, "flops_per_token": flops.perToken,
             "forward_seconds_median": forwardMedian,
-        ], text: String(format: """
+        ].merging(rates.fields(achieved: gflops)) { a, _ in a }, text: String(format: """
             step (B=%d, T=%d+%d, %d thread): min %.3f s, median %.3f s (forward %.3f s), %.0f tokens/s
-            %.1f GFLOP/s achieved (%.1f executed), sgemm %.1f GFLOP/s → MFU %.2f; peak RSS %.0f MB; start-up %.2f s
+            %.1f GFLOP/s achieved (%.1f executed), %@; peak RSS %.0f MB; start-up %.2f s
             """, batch, prompt, seq, threads, best, median, forwardMedian, tokens / median, gflops, executedGFLOPS,
-                                   sgemmGFLOPS, gflops / sgemmGFLOPS, rssMB, startup))
+                                   rates.text(achieved: gflops), rssMB, startup))
     }
 
     func report(_ object: [String: Any], text: String) throws {

@@ -12,7 +12,7 @@ extension Bench {
     /// `linearForward`/`linearBackward` as the encoder calls them, the attention products per sequence and head
     /// as `Attention.swift` calls them. No softmax, LayerNorm, GELU or residual pass runs in between, so the time
     /// is a floor for the step on this BLAS, and the model FLOPs over it the highest MFU the step can reach.
-    func benchProducts(sgemmGFLOPS: Double) throws {
+    func benchProducts(rates: SGEMMRates) throws {
         BLAS.setThreads(threads)
         let directory = try ModelDirectory(try ModelLocator.resolve(model))
         let c = try BertModel(directory: directory).config
@@ -141,13 +141,12 @@ extension Bench {
             "benchmark": "prompt_tuning_step_products_only", "attention_cache": attentionCache, "model": directory.url.path,
             "batch": batch, "seq": seq, "prompt": prompt, "threads": threads, "blas_core": BLAS.coreName,
             "repeats": repeats, "products_seconds_min": best, "products_seconds_median": median,
-            "gflops": gflops, "executed_gflops": flops.executed / median / 1e9, "sgemm_gflops": sgemmGFLOPS,
-            "mfu_ceiling": gflops / sgemmGFLOPS,
-        ], text: String(format: """
+            "gflops": gflops, "executed_gflops": flops.executed / median / 1e9,
+        ].merging(rates.fields(achieved: gflops, mfuKey: "mfu_ceiling")) { a, _ in a }, text: String(format: """
             matrix products alone (B=%d, T=%d+%d, %d thread): min %.3f s, median %.3f s
-            the step's model FLOPs in that time: %.1f GFLOP/s (%.1f executed), sgemm %.1f GFLOP/s → MFU ceiling %.2f
-            """, batch, prompt, seq, threads, best, median, gflops, flops.executed / median / 1e9, sgemmGFLOPS,
-                                   gflops / sgemmGFLOPS))
+            the step's model FLOPs in that time: %.1f GFLOP/s (%.1f executed), %@
+            """, batch, prompt, seq, threads, best, median, gflops, flops.executed / median / 1e9,
+                                   rates.text(achieved: gflops, mfuName: "MFU ceiling")))
     }
 }
 

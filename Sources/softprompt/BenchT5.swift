@@ -10,7 +10,7 @@ extension Bench {
     /// `bench` on a T5 (a folder, or `--random-model`) without --method: the bare model step (encoder n+seq, decoder
     /// --target tokens: forward, teacher-forced loss, input-gradient backward to the prompt). Synthetic ids; targets
     /// end with `</s>`. Whole training steps (--method) take the path BERT takes (`makeBenchTrainers`).
-    func benchT5(sgemmGFLOPS: Double) throws {
+    func benchT5(rates: SGEMMRates) throws {
         BLAS.setThreads(threads)
         let random = try randomModel.map { try RandomT5(shape: $0) }
         let directory = random == nil ? try ModelDirectory(try ModelLocator.resolve(model)) : nil
@@ -49,16 +49,15 @@ extension Bench {
         try report([
             "benchmark": "t5_prompt_tuning_step", "model": source, "batch": batch, "seq": seq, "prompt": prompt,
             "target": target, "threads": threads, "blas_core": BLAS.coreName, "repeats": repeats,
-            "sgemm_gflops": sgemmGFLOPS, "flops_per_step": flops, "startup_seconds": startup,
+            "flops_per_step": flops, "startup_seconds": startup,
             "step_seconds_min": times[0], "step_seconds_median": median, "forward_seconds_median": forwardMedian,
-            "tokens_per_second": Double(positions) / median, "gflops": gflops, "mfu": gflops / sgemmGFLOPS,
-            "max_rss_mb": rss,
-        ], text: String(format: """
-            T5 %@: B=%d, encoder %d+%d, decoder %d, %d thread; %.1f GFLOP per step, sgemm %.1f GFLOP/s
-            model step: min %.3f s, median %.3f s (forward %.3f s), %.0f tokens/s, %.1f GFLOP/s → MFU %.2f
-            peak RSS %.0f MB; start-up %.2f s
-            """, source, batch, prompt, seq, target, threads, flops / 1e9, sgemmGFLOPS, times[0], median, forwardMedian,
-                        Double(positions) / median, gflops, gflops / sgemmGFLOPS, rss, startup))
+            "tokens_per_second": Double(positions) / median, "gflops": gflops, "max_rss_mb": rss,
+        ].merging(rates.fields(achieved: gflops)) { a, _ in a }, text: String(format: """
+            T5 %@: B=%d, encoder %d+%d, decoder %d, %d thread; %.1f GFLOP per step
+            model step: min %.3f s, median %.3f s (forward %.3f s), %.0f tokens/s, %.1f GFLOP/s
+            %@; peak RSS %.0f MB; start-up %.2f s
+            """, source, batch, prompt, seq, target, threads, flops / 1e9, times[0], median, forwardMedian,
+                        Double(positions) / median, gflops, rates.text(achieved: gflops), rss, startup))
     }
 
     /// FLOPs of one T5 step (the `--help` formula): 4 per weight per token that a matrix is applied to (forward 2,

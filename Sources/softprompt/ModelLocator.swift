@@ -22,11 +22,14 @@ enum ModelLocator {
         return found
     }
 
-    static var cacheFile: URL {
+    static var cacheFile: URL { cacheDirectory.appendingPathComponent("default-model-dir") }
+
+    /// $XDG_CACHE_HOME/softprompt (~/.cache/softprompt): the model's location, and MKL (scripts/setup).
+    static var cacheDirectory: URL {
         let environment = ProcessInfo.processInfo.environment
         let base = environment["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
-        return base.appendingPathComponent("softprompt/default-model-dir")
+        return base.appendingPathComponent("softprompt")
     }
 
     /// Locates the package without importing it (its __init__ pulls in sentence-transformers).

@@ -25,10 +25,33 @@ enum ProcessStart {
 
     /// The CPU feature flags from /proc/cpuinfo (Linux); nil elsewhere.
     private static func cpuFlags() -> Set<String>? {
+        cpuInfo("flags").map { Set($0.split(separator: " ").map(String.init)) }
+    }
+
+    /// The value of the first /proc/cpuinfo line starting with `field` (Linux); nil elsewhere.
+    private static func cpuInfo(_ field: String) -> String? {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
               let colon = line.firstIndex(of: ":") else { return nil }
-        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
+        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Where scripts/setup installs MKL (pip's mkl wheel, under the cache directory).
+    static var installedMKL: String {
+        ModelLocator.cacheDirectory.appendingPathComponent("mkl/lib/libmkl_rt.so.2").path
+    }
+
+    /// Loads the BLAS that SOFTPROMPT_BLAS asks for (`BLAS.select`) and writes the choice back to
+    /// SOFTPROMPT_BLAS, so that the ranks a launcher starts (which inherit SOFTPROMPT_* variables) all run on
+    /// the same library, or fail saying it is missing: ranks on different libraries would not reproduce each
+    /// other's bits.
+    static func selectBLAS() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let library = try BLAS.select(setting: environment["SOFTPROMPT_BLAS"],
+                                      libraryPath: environment["SOFTPROMPT_MKL_LIBRARY"].flatMap { $0.isEmpty ? nil : $0 },
+                                      installedPath: installedMKL,
+                                      isIntelCPU: cpuInfo("vendor_id") == "GenuineIntel")
+        setenv("SOFTPROMPT_BLAS", library.rawValue, 1)
     }
 
     /// One BLAS thread per process: ranks are the parallelism. Subnormals flushed (see FloatingPointEnvironment).

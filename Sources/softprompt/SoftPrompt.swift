@@ -19,6 +19,7 @@ struct SoftPrompt: ParsableCommand {
         ProcessStart.selectFastBLASKernels()
         ProcessStart.configure()
         do {
+            try ProcessStart.selectBLAS()
             main(try Recipe.expand(Array(CommandLine.arguments.dropFirst())))
         } catch {
             exit(withError: error)

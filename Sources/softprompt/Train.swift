@@ -161,6 +161,7 @@ struct Train: ParsableCommand {
                                            ranks: communicator.size,
                                            counts: (taskData.train.count, taskData.validation.count, taskData.test.count)))
         out.log(["event": "start", "world_size": communicator.size, "trainable_parameters": trainer.trainableParameters,
+                 "blas": BLAS.name,
                  "split": taskData.split])
         say("\(taskData.name): \(taskData.train.count) train / \(taskData.validation.count) validation / \(taskData.test.count) test examples (\(taskData.split)\(pairs == .separate ? "; pairs encoded apart" : "")); \(method.name) n=\(methodOptions.promptLength), "
             + "\(trainer.trainableParameters) trainable parameters (prompt \(trainer.layout.count(in: .prompt)), "
@@ -202,7 +203,7 @@ struct Train: ParsableCommand {
             "head_lr": headLr, "weight_decay": weightDecay, "warmup": warmup, "eval_every": evalEvery,
             "max_length": maxLength, "seed": seed, "pair_encoding": pairEncoding, "backbone_dropout": backboneDropout, "keep_attention_probabilities": keepAttentionProbabilities, "split_rule": split,
             "world_size": ranks, "train_examples": counts.train, "validation_examples": counts.validation,
-            "test_examples": counts.test, "split": task.split,
+            "test_examples": counts.test, "split": task.split, "blas": BLAS.name,
         ]
         if backbone == .t5 { config["t5_eval"] = t5Eval }
         return config.merging(methodOptions.record) { current, _ in current }

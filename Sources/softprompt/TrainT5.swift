@@ -56,6 +56,7 @@ extension Train {
                                            ranks: communicator.size,
                                            counts: (train.count, task.validation.count, task.test.count)))
         out.log(["event": "start", "world_size": communicator.size, "trainable_parameters": trainer.trainableParameters,
+                 "blas": BLAS.name,
                  "split": task.data.split])
         let answers = task.needsGeneration ? "greedy decoding read as a number" : t5Eval == "greedy"
             ? "greedy decoding of \(task.verbalizers.joined(separator: "/"))"

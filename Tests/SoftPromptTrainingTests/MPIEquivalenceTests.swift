@@ -36,8 +36,8 @@ enum MPIRun {
             .first { FileManager.default.isExecutableFile(atPath: $0) }
     }()
 
-    /// Final θ of a 12-step demo-task run on the tiny BERT.
-    static func train(ranks: Int) throws -> [Float] {
+    /// Final θ of a 12-step demo-task run on the tiny BERT; `environment` is added to this process's.
+    static func train(ranks: Int, environment: [String: String] = [:]) throws -> [Float] {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("mpi-equivalence-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: output) }
         let train = ["train", "--model", packageRoot.appendingPathComponent("Tests/SoftPromptModelsTests/Fixtures/tiny-bert").path,
@@ -46,6 +46,7 @@ enum MPIRun {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary!)
         process.arguments = ranks == 1 ? train : ["launch", "--np", String(ranks), "--"] + train
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()

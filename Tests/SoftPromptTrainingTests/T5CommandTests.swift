@@ -107,18 +107,19 @@ struct T5CommandTests {
     }
 
     /// The JSON object a command prints on its last line.
-    static func json(_ arguments: [String]) throws -> [String: Any] {
-        let out = try run(arguments)
+    static func json(_ arguments: [String], environment: [String: String] = [:]) throws -> [String: Any] {
+        let out = try run(arguments, environment: environment)
         let line = out.split(separator: "\n").last.map(String.init) ?? ""
         return try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(out)")
     }
 
-    /// Runs the binary; its standard output, or an error with its status.
+    /// Runs the binary, with `environment` added to this process's; its standard output, or an error with its status.
     @discardableResult
-    static func run(_ arguments: [String]) throws -> String {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: MPIRun.binary!)
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
