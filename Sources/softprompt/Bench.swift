@@ -123,8 +123,8 @@ struct Bench: ParsableCommand {
             try benchRank(method: method)
             return
         }
-        let rates = SGEMMRates.measure(m: m, n: n, k: k, repeats: sgemm ? 20 : 10)
         if sgemm {
+            let rates = SGEMMRates.measure(m: m, n: n, k: k, repeats: 20)
             let reference = rates.serving
             var object: [String: Any] = [
                 "benchmark": "sgemm", "m": m, "n": n, "k": k, "repeats": reference.repeats,
@@ -146,25 +146,26 @@ struct Bench: ParsableCommand {
         let isT5 = try randomModel != nil || Backbone.of(ModelDirectory(ModelLocator.resolve(model))) == .t5
         if productsOnly {
             guard !isT5 else { throw ValidationError("--products-only replays the BERT encoder step; this is a T5 model") }
-            try benchProducts(rates: rates)
+            try benchProducts()
         } else if let method, ranks > 1 {
-            try benchScaling(method: method, rates: rates)
+            try benchScaling(method: method)
         } else if let method {
-            try benchTrainingSteps(methods: method, rates: rates)
+            try benchTrainingSteps(methods: method)
         } else if isT5 {
-            try benchT5(rates: rates)
+            try benchT5()
         } else {
-            try benchStep(rates: rates)
+            try benchStep()
         }
     }
 
     /// Whole training steps (method, model, head or LM loss, optimizer) for each method of `--method`, interleaved
     /// step by step so that machine noise falls on all of them alike, on the same inputs in the same order
     /// (`makeBenchTrainers`). Synthetic T5 inputs have fixed shapes, so their rates and MFU are reported too.
-    private func benchTrainingSteps(methods list: String, rates: SGEMMRates) throws {
+    private func benchTrainingSteps(methods list: String) throws {
         let made = try makeBenchTrainers(methods: list, communicator: SingleProcessCommunicator(), perRank: batch)
         let startup = ProcessClock.secondsSinceProcessStart()
         let (times, tokens) = try timedTrainingSteps(made.trainers)
+        let rates = referenceRates()
         var results: [[String: Any]] = []
         var lines: [String] = []
         let firstMedian = median(times[0])
@@ -205,8 +206,9 @@ struct Bench: ParsableCommand {
 
     /// `--ranks N`: the 1-rank step here, then the same under `mpirun -np N` (this command again, see
     /// `benchRank`), and the throughput ratio. Perfect scaling is N.
-    private func benchScaling(method: String, rates: SGEMMRates) throws {
+    private func benchScaling(method: String) throws {
         let one = try measureSteps(method: method, communicator: SingleProcessCommunicator())
+        let rates = referenceRates()
         var arguments = Array(CommandLine.arguments.dropFirst())
         arguments.removeAll { $0 == "--json" }
         var plan = LaunchPlan(processes: ranks, program: [Launch.executablePath()] + arguments + ["--json"])
@@ -302,7 +304,7 @@ struct Bench: ParsableCommand {
     /// What the BERT encoder keeps of its attention for the backward, as the JSON reports it.
     var attentionCache: String { keepAttentionProbabilities ? "probabilities" : "softmax statistics (recomputed)" }
 
-    private func benchStep(rates: SGEMMRates) throws {
+    private func benchStep() throws {
         BLAS.setThreads(threads)
         let directory = try ModelDirectory(try ModelLocator.resolve(model))
         let encoder = try BertModel(directory: directory)
@@ -331,6 +333,7 @@ struct Bench: ParsableCommand {
         }
         let startup = ProcessClock.secondsSinceProcessStart()
         let times = try timedSteps(step)
+        let rates = referenceRates()
         forwardTimes.removeFirst()
         forwardTimes.sort()
         let median = times[times.count / 2], best = times[0]
@@ -353,6 +356,13 @@ struct Bench: ParsableCommand {
             %.1f GFLOP/s achieved (%.1f executed), %@; peak RSS %.0f MB; start-up %.2f s
             """, batch, prompt, seq, threads, best, median, forwardMedian, tokens / median, gflops, executedGFLOPS,
                                    rates.text(achieved: gflops), rssMB, startup))
+    }
+
+    /// The one-thread sgemm rates at --shape, measured after the timed steps so that start-up stays the time to
+    /// the first step.
+    func referenceRates() -> SGEMMRates {
+        let (m, n, k) = parsedShape!
+        return SGEMMRates.measure(m: m, n: n, k: k, repeats: 10)
     }
 
     func report(_ object: [String: Any], text: String) throws {

@@ -12,7 +12,7 @@ extension Bench {
     /// `linearForward`/`linearBackward` as the encoder calls them, the attention products per sequence and head
     /// as `Attention.swift` calls them. No softmax, LayerNorm, GELU or residual pass runs in between, so the time
     /// is a floor for the step on this BLAS, and the model FLOPs over it the highest MFU the step can reach.
-    func benchProducts(rates: SGEMMRates) throws {
+    func benchProducts() throws {
         BLAS.setThreads(threads)
         let directory = try ModelDirectory(try ModelLocator.resolve(model))
         let c = try BertModel(directory: directory).config
@@ -135,6 +135,7 @@ extension Bench {
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         times.sort()
+        let rates = referenceRates()
         let median = times[times.count / 2], best = times[0]
         let gflops = flops.model / median / 1e9
         try report([

@@ -10,7 +10,7 @@ extension Bench {
     /// `bench` on a T5 (a folder, or `--random-model`) without --method: the bare model step (encoder n+seq, decoder
     /// --target tokens: forward, teacher-forced loss, input-gradient backward to the prompt). Synthetic ids; targets
     /// end with `</s>`. Whole training steps (--method) take the path BERT takes (`makeBenchTrainers`).
-    func benchT5(rates: SGEMMRates) throws {
+    func benchT5() throws {
         BLAS.setThreads(threads)
         let random = try randomModel.map { try RandomT5(shape: $0) }
         let directory = random == nil ? try ModelDirectory(try ModelLocator.resolve(model)) : nil
@@ -42,6 +42,7 @@ extension Bench {
             input.accumulatePromptGradient(into: dPrompt.pointer)
         }
         let times = try timedSteps(step)
+        let rates = referenceRates()
         forwardTimes.removeFirst()  // the warm-up's
         let median = times[times.count / 2], gflops = flops / median / 1e9
         let forwardMedian = forwardTimes.sorted()[forwardTimes.count / 2]
