@@ -81,6 +81,22 @@ struct BLASCommandTests {
     }
 
     @Test(.enabled(if: installedMKL != nil, "oneMKL is not installed (scripts/setup installs it on Intel CPUs)"))
+    func theLauncherHandsItsChoiceToEveryRank() throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "SOFTPROMPT_BLAS")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: MPIRun.binary!)
+        process.arguments = ["launch", "--np", "2", "--dry-run", "--", "train", "--task", "demo"]
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let command = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(command.contains("-x SOFTPROMPT_BLAS=mkl"), "\(command)")
+    }
+
+    @Test(.enabled(if: installedMKL != nil, "oneMKL is not installed (scripts/setup installs it on Intel CPUs)"))
     func trainingOnMKLReachesOpenBLASsResultAndKeepsTheRankEquivalence() throws {
         let mkl = ["SOFTPROMPT_BLAS": "mkl"]
         let openBLAS = try MPIRun.train(ranks: 1, environment: ["SOFTPROMPT_BLAS": "openblas"])
