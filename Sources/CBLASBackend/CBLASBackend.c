@@ -92,6 +92,16 @@ int softprompt_blas_load_mkl(const char *path, char *message, size_t capacity) {
         dlclose(library);
         return 1;
     }
+    // A rerun must reproduce the bits. MKL's kernels may round differently for operands at another memory
+    // alignment, and malloc's alignment (Swift arrays) follows the heap's history: strict conditional numerical
+    // reproducibility makes ?gemm independent of it, on the code path this CPU chose (AUTO).
+    int (*set_reproducibility)(int) = (int (*)(int))dlsym(library, "MKL_CBWR_Set");
+    const int automatic_strict = 2 | 0x10000;  // MKL_CBWR_AUTO | MKL_CBWR_STRICT
+    if (!set_reproducibility || set_reproducibility(automatic_strict) != 0) {
+        snprintf(message, capacity, "%s refused strict reproducibility (MKL_CBWR_Set(AUTO | STRICT))", path);
+        dlclose(library);
+        return 1;
+    }
     version(mkl_version, (int)sizeof mkl_version);
     mkl_sgemm = sgemm;
     mkl_dgemm = dgemm;

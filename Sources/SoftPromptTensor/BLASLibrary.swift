@@ -39,7 +39,8 @@ extension BLAS {
     public static func loadMKL(_ path: String) throws(BLASSelectionError) {
         var message = [CChar](repeating: 0, count: 1024)
         guard softprompt_blas_load_mkl(path, &message, message.count) == 0 else {
-            throw BLASSelectionError(description: String(cString: message))
+            throw BLASSelectionError(description: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) },
+                                                         as: UTF8.self))
         }
     }
 

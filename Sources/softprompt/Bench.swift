@@ -16,7 +16,8 @@ struct Bench: ParsableCommand {
         discussion: """
             FLOPs per token = 4·N_w + 12·L·d·T (N_w: weights in matrix products; forward 2·N_w, backward 2·N_w \
             since no weight gradients are needed; attention 4·L·d·T forward, 8·L·d·T backward). MFU is the \
-            achieved rate over the one-thread sgemm rate measured in the same run. Like the trainer, the step skips \
+            achieved rate over the one-thread sgemm rate of the serving BLAS, measured in the same run (with MKL \
+            serving, also over OpenBLAS's, as mfu_openblas). Like the trainer, the step skips \
             the last layer's work for the prompt rows, whose outputs its head does not read, and the first layer's \
             attention and input-gradient backward for the text rows, which feed no parameter: `executed_gflops` \
             counts only the FLOPs run, `gflops` and MFU the model's.
@@ -184,8 +185,7 @@ struct Bench: ParsableCommand {
                 let gflops = flops / stepMedian / 1e9
                 result.merge(["flops_per_step": flops, "gflops": gflops]) { a, _ in a }
                 result.merge(rates.fields(achieved: gflops)) { a, _ in a }
-                line += String(format: ", %.1f GFLOP/s → MFU %.2f", gflops, gflops / rates.gflops)
-                if let openBLAS = rates.openBLAS { line += String(format: " (%.2f against OpenBLAS)", gflops / openBLAS.bestGFLOPS) }
+                line += String(format: ", %.1f GFLOP/s → ", gflops) + rates.mfuText(achieved: gflops)
             }
             results.append(result)
             lines.append(line)

@@ -15,8 +15,6 @@ struct SGEMMRates {
         return SGEMMRates(serving: serving, openBLAS: openBLAS)
     }
 
-    var gflops: Double { serving.bestGFLOPS }
-
     /// JSON fields: the library, its rate and, given an achieved rate, MFU (`mfuKey`) against each.
     func fields(achieved gflops: Double? = nil, mfuKey: String = "mfu") -> [String: Any] {
         var fields: [String: Any] = ["blas": BLAS.name, "sgemm_gflops": serving.bestGFLOPS]
@@ -28,16 +26,18 @@ struct SGEMMRates {
         return fields
     }
 
-    /// "sgemm (MKL 2025.3) 150.2 GFLOP/s" and, given an achieved rate, " → MFU 0.70"; with MKL serving,
-    /// OpenBLAS's rate and the MFU against it follow in parentheses.
+    /// "MFU 0.82", or with MKL serving "MFU 0.82 (0.97 against OpenBLAS)", for an achieved rate.
+    func mfuText(achieved gflops: Double, name: String = "MFU") -> String {
+        var text = String(format: "%@ %.2f", name, gflops / serving.bestGFLOPS)
+        if let openBLAS { text += String(format: " (%.2f against OpenBLAS)", gflops / openBLAS.bestGFLOPS) }
+        return text
+    }
+
+    /// "sgemm (MKL 2025.3) 150.2 GFLOP/s, OpenBLAS 117.0" and, given an achieved rate, " → " and `mfuText`.
     func text(achieved gflops: Double? = nil, mfuName: String = "MFU") -> String {
         var text = String(format: "sgemm (%@) %.1f GFLOP/s", BLAS.name, serving.bestGFLOPS)
-        if let gflops { text += String(format: " → %@ %.2f", mfuName, gflops / serving.bestGFLOPS) }
-        if let openBLAS {
-            text += String(format: " (OpenBLAS %.1f GFLOP/s", openBLAS.bestGFLOPS)
-            if let gflops { text += String(format: ": %@ %.2f", mfuName, gflops / openBLAS.bestGFLOPS) }
-            text += ")"
-        }
+        if let openBLAS { text += String(format: ", OpenBLAS %.1f", openBLAS.bestGFLOPS) }
+        if let gflops { text += " → " + mfuText(achieved: gflops, name: mfuName) }
         return text
     }
 }
