@@ -8,44 +8,34 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef void (*sgemm_function)(int, int, int, int, int, int, float, const float *, int, const float *, int, float,
-                               float *, int);
-typedef void (*dgemm_function)(int, int, int, int, int, int, double, const double *, int, const double *, int,
-                               double, double *, int);
+// cblas_sgemm's and cblas_dgemm's type. MKL's take the same arguments with the same CBLAS enum values, so one
+// pointer per product serves either library.
+typedef void (*sgemm_function)(enum CBLAS_ORDER, enum CBLAS_TRANSPOSE, enum CBLAS_TRANSPOSE, blasint, blasint,
+                               blasint, float, const float *, blasint, const float *, blasint, float, float *, blasint);
+typedef void (*dgemm_function)(enum CBLAS_ORDER, enum CBLAS_TRANSPOSE, enum CBLAS_TRANSPOSE, blasint, blasint,
+                               blasint, double, const double *, blasint, const double *, blasint, double, double *,
+                               blasint);
 
-// Set once at start-up (softprompt_blas_load_mkl), read by every product after: no lock needed.
-static sgemm_function mkl_sgemm = NULL;
-static dgemm_function mkl_dgemm = NULL;
+// OpenBLAS's until softprompt_blas_load_mkl, once at start-up; read by every product after: no lock needed.
+static sgemm_function serving_sgemm = cblas_sgemm;
+static dgemm_function serving_dgemm = cblas_dgemm;
 static char mkl_version[256] = "";
 
-// CBLAS's enum values, which MKL shares: row-major 101, no transpose 111, transpose 112.
-enum { row_major = 101, no_transpose = 111, transpose = 112 };
-
-void softprompt_openblas_sgemm(int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda,
-                               const float *b, int ldb, float beta, float *c, int ldc) {
-    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k,
-                alpha, a, lda, b, ldb, beta, c, ldc);
-}
+static enum CBLAS_TRANSPOSE operation(int transposed) { return transposed ? CblasTrans : CblasNoTrans; }
 
 void softprompt_sgemm(int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda,
                       const float *b, int ldb, float beta, float *c, int ldc) {
-    if (mkl_sgemm) {
-        mkl_sgemm(row_major, transA ? transpose : no_transpose, transB ? transpose : no_transpose, m, n, k, alpha,
-                  a, lda, b, ldb, beta, c, ldc);
-    } else {
-        softprompt_openblas_sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    }
+    serving_sgemm(CblasRowMajor, operation(transA), operation(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 void softprompt_dgemm(int transA, int transB, int m, int n, int k, double alpha, const double *a, int lda,
                       const double *b, int ldb, double beta, double *c, int ldc) {
-    if (mkl_dgemm) {
-        mkl_dgemm(row_major, transA ? transpose : no_transpose, transB ? transpose : no_transpose, m, n, k, alpha,
-                  a, lda, b, ldb, beta, c, ldc);
-    } else {
-        cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k,
-                    alpha, a, lda, b, ldb, beta, c, ldc);
-    }
+    serving_dgemm(CblasRowMajor, operation(transA), operation(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void softprompt_openblas_sgemm(int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda,
+                               const float *b, int ldb, float beta, float *c, int ldc) {
+    cblas_sgemm(CblasRowMajor, operation(transA), operation(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 int softprompt_blas_load_mkl(const char *path, char *message, size_t capacity) {
@@ -103,11 +93,11 @@ int softprompt_blas_load_mkl(const char *path, char *message, size_t capacity) {
         return 1;
     }
     version(mkl_version, (int)sizeof mkl_version);
-    mkl_sgemm = sgemm;
-    mkl_dgemm = dgemm;
+    serving_sgemm = sgemm;
+    serving_dgemm = dgemm;
     return 0;
 }
 
-int softprompt_blas_uses_mkl(void) { return mkl_sgemm != NULL; }
+int softprompt_blas_uses_mkl(void) { return serving_sgemm != cblas_sgemm; }
 
 const char *softprompt_blas_mkl_version(void) { return mkl_version; }

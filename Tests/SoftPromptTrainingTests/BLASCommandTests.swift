@@ -17,37 +17,23 @@ struct BLASCommandTests {
         return FileManager.default.fileExists(atPath: path) ? path : nil
     }()
 
-    /// Runs the binary expecting it to fail; its status and standard error.
-    func failure(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, error: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: MPIRun.binary!)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
     @Test func anUnknownSettingStopsTheCommandAndSaysWhatItTakes() throws {
-        let (status, error) = try failure(Self.sgemm, environment: ["SOFTPROMPT_BLAS": "atlas"])
+        let (status, _, error) = try T5CommandTests.capture(Self.sgemm, environment: ["SOFTPROMPT_BLAS": "atlas"])
         #expect(status != 0)
         #expect(error.contains("SOFTPROMPT_BLAS must be auto, openblas or mkl; got \"atlas\""))
     }
 
     @Test func anMKLThatCannotBeLoadedIsNamedNeverReplaced() throws {
         let missing = "/nonexistent/libmkl_rt.so.2"
-        let (status, error) = try failure(Self.sgemm, environment: ["SOFTPROMPT_BLAS": "mkl", "SOFTPROMPT_MKL_LIBRARY": missing])
+        let (status, _, error) = try T5CommandTests.capture(Self.sgemm, environment: ["SOFTPROMPT_BLAS": "mkl",
+                                                                                      "SOFTPROMPT_MKL_LIBRARY": missing])
         #expect(status != 0)
         #expect(error.contains("\(missing): no such file"))
 
         let notALibrary = FileManager.default.temporaryDirectory.appendingPathComponent("libmkl_rt-\(UUID().uuidString).so.2")
         try Data("not a shared library".utf8).write(to: notALibrary)
         defer { try? FileManager.default.removeItem(at: notALibrary) }
-        let (status2, error2) = try failure(Self.sgemm, environment: ["SOFTPROMPT_MKL_LIBRARY": notALibrary.path])
+        let (status2, _, error2) = try T5CommandTests.capture(Self.sgemm, environment: ["SOFTPROMPT_MKL_LIBRARY": notALibrary.path])
         #expect(status2 != 0)
         #expect(error2.contains("cannot load \(notALibrary.path)"))
     }
@@ -82,17 +68,8 @@ struct BLASCommandTests {
 
     @Test(.enabled(if: installedMKL != nil, "oneMKL is not installed (scripts/setup installs it on Intel CPUs)"))
     func theLauncherHandsItsChoiceToEveryRank() throws {
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "SOFTPROMPT_BLAS")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: MPIRun.binary!)
-        process.arguments = ["launch", "--np", "2", "--dry-run", "--", "train", "--task", "demo"]
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let command = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let command = try T5CommandTests.capture(["launch", "--np", "2", "--dry-run", "--", "train", "--task", "demo"],
+                                                 unsetting: ["SOFTPROMPT_BLAS"]).output
         #expect(command.contains("-x SOFTPROMPT_BLAS=mkl"), "\(command)")
     }
 

@@ -114,18 +114,37 @@ struct T5CommandTests {
     }
 
     /// Runs the binary, with `environment` added to this process's; its standard output, or an error with its status.
+    /// Its standard error is passed on to this process's.
     @discardableResult
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
+        let result = try capture(arguments, environment: environment)
+        FileHandle.standardError.write(Data(result.error.utf8))
+        guard result.status == 0 else { throw MPIRunError.failed(arguments.count, result.status) }
+        return result.output
+    }
+
+    /// Runs the binary with `environment` added to this process's and the `unsetting` variables removed; its exit
+    /// status, standard output and standard error (through a file, so that neither pipe can fill and block it).
+    static func capture(_ arguments: [String], environment: [String: String] = [:],
+                        unsetting: [String] = []) throws -> (status: Int32, output: String, error: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: MPIRun.binary!)
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        let pipe = Pipe()
-        process.standardOutput = pipe
+        var merged = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        for name in unsetting { merged.removeValue(forKey: name) }
+        process.environment = merged
+        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("stderr-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errorFile) }
+        let errorHandle = try FileHandle(forWritingTo: errorFile)
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = errorHandle
         try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw MPIRunError.failed(arguments.count, process.terminationStatus) }
-        return String(decoding: data, as: UTF8.self)
+        try errorHandle.close()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self),
+                (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "")
     }
 }
