@@ -16,7 +16,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
-        // C: the bridges to MPI and BLAS (OpenBLAS linked, or MKL loaded at run time), and the row kernels compiled per instruction set
+        // C: the bridges to MPI and BLAS (OpenBLAS linked, or MKL loaded at run time), and the row kernels
+        // compiled per instruction set
         .systemLibrary(name: "COpenMPI", pkgConfig: "ompi-c",
                        providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
         .target(name: "CMPI", dependencies: ["COpenMPI"]),

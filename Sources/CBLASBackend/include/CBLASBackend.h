@@ -24,8 +24,8 @@ void softprompt_openblas_sgemm(int transA, int transB, int m, int n, int k, floa
 
 /// Loads oneMKL's single dynamic library (libmkl_rt.so.2) from `path`, sequential (one thread: ranks are the
 /// parallelism) and in strict reproducibility mode (results independent of the operands' alignment), and makes
-/// it serve every product. Returns 0 on success; otherwise 1 and a message in
-/// `message`, and OpenBLAS keeps serving.
+/// it serve every product. Returns 0 on success; otherwise 1 and a message in `message`, and OpenBLAS keeps
+/// serving.
 int softprompt_blas_load_mkl(const char *path, char *message, size_t capacity);
 
 /// 1 when MKL serves, 0 when OpenBLAS does.
