@@ -1,12 +1,14 @@
 import ArgumentParser
 import Foundation
 import SoftPromptDistributed
+import SoftPromptTensor
 
 /// Checks that the ranks of a job can talk: run it as `mpirun -np N softprompt selftest`.
 struct SelfTest: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "selftest",
-        abstract: "Check MPI across the ranks of a job: deterministic allreduce, allgather, broadcast, barrier.")
+        abstract: "Check MPI across the ranks of a job: deterministic allreduce, allgather, broadcast, barrier.",
+        discussion: "Each rank prints its host and the BLAS serving its products (SOFTPROMPT_BLAS).")
 
     @Option(help: "Elements in the allreduced buffer.")
     var count = 1000
@@ -36,11 +38,11 @@ struct SelfTest: ParsableCommand {
         if message != [3.25, -1, 42] { failures.append("broadcast: got \(message)") }
 
         try communicator.barrier()
-        let host = ProcessInfo.processInfo.hostName
+        let at = "rank \(rank)/\(size) on \(ProcessInfo.processInfo.hostName) (\(BLAS.name))"
         if failures.isEmpty {
-            print("rank \(rank)/\(size) on \(host): allreduce, allgather, broadcast, barrier ok")
+            print("\(at): allreduce, allgather, broadcast, barrier ok")
         } else {
-            for failure in failures { print("rank \(rank)/\(size) on \(host): FAILED \(failure)") }
+            for failure in failures { print("\(at): FAILED \(failure)") }
         }
         try mpi.finalize()
         if !failures.isEmpty { throw ExitCode(1) }

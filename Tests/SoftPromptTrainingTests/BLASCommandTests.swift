@@ -74,6 +74,14 @@ struct BLASCommandTests {
     }
 
     @Test(.enabled(if: installedMKL != nil, "oneMKL is not installed (scripts/setup installs it on Intel CPUs)"))
+    func everyRankOfASelfTestSaysItRunsOnMKL() throws {
+        let output = try T5CommandTests.run(["launch", "--np", "2", "--", "selftest"])
+        let lines = output.split(separator: "\n").filter { $0.contains("allreduce, allgather, broadcast, barrier ok") }
+        #expect(lines.count == 2, "\(output)")
+        #expect(lines.allSatisfy { $0.contains("(MKL 20") }, "\(output)")
+    }
+
+    @Test(.enabled(if: installedMKL != nil, "oneMKL is not installed (scripts/setup installs it on Intel CPUs)"))
     func trainingOnMKLReachesOpenBLASsResultAndKeepsTheRankEquivalence() throws {
         let mkl = ["SOFTPROMPT_BLAS": "mkl"]
         let openBLAS = try MPIRun.train(ranks: 1, environment: ["SOFTPROMPT_BLAS": "openblas"])
