@@ -11,12 +11,13 @@ final class Buffer<S: KernelScalar>: @unchecked Sendable {
 
     init(_ count: Int) {
         self.count = count
-        pointer = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<S>.stride, alignment: 64)
-            .bindMemory(to: S.self, capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
+        let bytes = max(count, 1) * MemoryLayout<S>.stride
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        // Zero bytes are 0.0 for Float and Double. One memset: `initialize(repeating:)` on a generic S went
+        // through a value witness per element, 0.3 s for a T5 step's 600 MB of activations.
+        raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+        pointer = raw.bindMemory(to: S.self, capacity: max(count, 1))
     }
 
     deinit { UnsafeMutableRawPointer(pointer).deallocate() }
-
-    func zero() { pointer.update(repeating: 0, count: count) }
 }
