@@ -61,6 +61,9 @@ struct Bench: ParsableCommand {
     @Option(help: "With one --method: also time the step on N ranks under mpirun (each rank --batch sequences, the global batch N × --batch) and report the throughput scaling over 1 rank (BERT or T5).")
     var ranks = 1
 
+    @Option(help: "With --ranks: alternate the 1-rank and the N-rank measurement this many times and report the median of the rounds' scalings, so that this machine's drift falls on both.")
+    var rounds = 1
+
     @Option(help: "T5: time a random model of this shape instead of --model: t5-base or t5-small (random weights written to a temporary model.safetensors, deleted afterwards).")
     var randomModel: String?
 
@@ -85,7 +88,7 @@ struct Bench: ParsableCommand {
     func validate() throws {
         guard parsedShape != nil else { throw ValidationError("--shape must be three positive integers M,N,K, got \(shape)") }
         for (name, value) in [("--repeats", repeats), ("--batch", batch), ("--seq", seq), ("--threads", threads), ("--ranks", ranks),
-                              ("--target", target)] where value < 1 {
+                              ("--target", target), ("--rounds", rounds)] where value < 1 {
             throw ValidationError("\(name) must be at least 1")
         }
         guard prompt >= 0 else { throw ValidationError("--prompt must be 0 or more") }
@@ -98,6 +101,7 @@ struct Bench: ParsableCommand {
         if method == nil, data != nil || ranks > 1 {
             throw ValidationError("--data and --ranks time whole training steps: give --method too")
         }
+        if rounds > 1 && ranks == 1 { throw ValidationError("--rounds alternates 1 rank with --ranks N: give --ranks too") }
         if ranks > 1, let method, method.contains(",") {
             throw ValidationError("--ranks times one method, got --method \(method)")
         }
@@ -205,10 +209,45 @@ struct Bench: ParsableCommand {
     }
 
     /// `--ranks N`: the 1-rank step here, then the same under `mpirun -np N` (this command again, see
-    /// `benchRank`), and the throughput ratio. Perfect scaling is N.
+    /// `benchRank`), and the throughput ratio, `--rounds` times in turn; the median ratio is reported. Perfect
+    /// scaling is N.
     private func benchScaling(method: String) throws {
-        let one = try measureSteps(method: method, communicator: SingleProcessCommunicator())
+        var oneSteps: [Double] = [], oneRates: [Double] = [], manySteps: [Double] = [], manyRates: [Double] = []
+        var last: (one: (median: Double, min: Double, tokensPerSecond: Double, isT5: Bool, source: String, inputs: String),
+                   many: (step: Double, tokensPerSecond: Double, rssMB: Any))?
+        for _ in 0..<rounds {  // validate() keeps rounds ≥ 1
+            let one = try measureSteps(method: method, communicator: SingleProcessCommunicator())
+            let many = try measureUnderMPI()
+            oneSteps.append(one.median); oneRates.append(one.tokensPerSecond)
+            manySteps.append(many.step); manyRates.append(many.tokensPerSecond)
+            last = (one, many)
+        }
+        let (one, many) = last!
         let rates = referenceRates()
+        let scalings = zip(manyRates, oneRates).map { $0 / $1 }
+        let scaling = median(scalings)
+        let oneStep = median(oneSteps), oneRate = median(oneRates), manyStep = median(manySteps), manyRate = median(manyRates)
+        var object: [String: Any] = [
+            "benchmark": one.isT5 ? "t5_training_step_scaling" : "training_step_scaling", "model": one.source,
+            "method": method, "batch_per_rank": batch, "seq": seq, "prompt": prompt, "inputs": one.inputs,
+            "ranks": ranks, "one_rank_step_seconds_median": oneStep, "one_rank_tokens_per_second": oneRate,
+            "ranks_step_seconds_median": manyStep, "ranks_tokens_per_second": manyRate, "scaling": scaling,
+            "rounds": rounds, "round_scalings": scalings,
+            "one_rank_max_rss_mb": ProcessClock.maxResidentMegabytes(), "rank_max_rss_mb": many.rssMB,
+        ]
+        object.merge(rates.fields()) { a, _ in a }
+        object[one.isT5 ? "target" : "attention_cache"] = one.isT5 ? target as Any : attentionCache
+        var text = String(format: "%@ on %@: 1 rank %.3f s/step, %.0f tokens/s; %d ranks %.3f s/step, %.0f tokens/s → scaling %.2f× (ideal %d×)",
+                          method, one.inputs, oneStep, oneRate, ranks, manyStep, manyRate, scaling, ranks)
+        if scalings.count > 1 {
+            text += "\nmedian of \(scalings.count) alternated rounds: " + scalings.map { String(format: "%.3f", $0) }.joined(separator: ", ")
+        }
+        try report(object, text: text)
+    }
+
+    /// This command again under `mpirun -np --ranks`, each rank timing its share (`benchRank`): rank 0's median step,
+    /// the job's tokens/s and rank 0's peak RSS.
+    private func measureUnderMPI() throws -> (step: Double, tokensPerSecond: Double, rssMB: Any) {
         var arguments = Array(CommandLine.arguments.dropFirst())
         arguments.removeAll { $0 == "--json" }
         var plan = LaunchPlan(processes: ranks, program: [Launch.executablePath()] + arguments + ["--json"])
@@ -230,18 +269,7 @@ struct Bench: ParsableCommand {
               let many = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
               let manyRate = many["tokens_per_second"] as? Double, let manyStep = many["step_seconds_median"] as? Double
         else { throw ValidationError("bench under mpirun -np \(ranks) failed (status \(process.terminationStatus)):\n\(output)") }
-        let scaling = manyRate / one.tokensPerSecond
-        var object: [String: Any] = [
-            "benchmark": one.isT5 ? "t5_training_step_scaling" : "training_step_scaling", "model": one.source,
-            "method": method, "batch_per_rank": batch, "seq": seq, "prompt": prompt, "inputs": one.inputs,
-            "ranks": ranks, "one_rank_step_seconds_median": one.median, "one_rank_tokens_per_second": one.tokensPerSecond,
-            "ranks_step_seconds_median": manyStep, "ranks_tokens_per_second": manyRate, "scaling": scaling,
-            "one_rank_max_rss_mb": ProcessClock.maxResidentMegabytes(), "rank_max_rss_mb": many["max_rss_mb"] ?? NSNull(),
-        ]
-        object.merge(rates.fields()) { a, _ in a }
-        object[one.isT5 ? "target" : "attention_cache"] = one.isT5 ? target as Any : attentionCache
-        try report(object, text: String(format: "%@ on %@: 1 rank %.3f s/step, %.0f tokens/s; %d ranks %.3f s/step, %.0f tokens/s → scaling %.2f× (ideal %d×)",
-                                        method, one.inputs, one.median, one.tokensPerSecond, ranks, manyStep, manyRate, scaling, ranks))
+        return (manyStep, manyRate, many["max_rss_mb"] ?? NSNull())
     }
 
     /// One rank of `--ranks N` (under mpirun): the global batch is N × --batch, each rank its --batch; rank 0

@@ -91,8 +91,16 @@ struct BenchCommandTests {
         #expect((scaling["rank_max_rss_mb"] as? Double ?? 0) > 0)
     }
 
+    @Test func alternatedRoundsReportTheMedianOfTheirScalings() throws {
+        let scaling = try T5CommandTests.json(["bench", "--method", "pt", "--ranks", "2", "--rounds", "3"] + Self.shape)
+        let rounds = try #require(scaling["round_scalings"] as? [Double])
+        #expect(rounds.count == 3 && scaling["rounds"] as? Int == 3)
+        #expect(scaling["scaling"] as? Double == rounds.sorted()[1])
+    }
+
     /// Refused when the arguments are read (status 64), before any model or data is opened.
     @Test(arguments: [["--ranks", "2"], ["--data", "/nonexistent"], ["--method", "pt,dept", "--ranks", "2"],
+                      ["--method", "pt", "--rounds", "2"],
                       ["--random-model", "t5-small", "--method", "pt", "--data", "/nonexistent"]])
     func refusesWhatItCannotTime(arguments: [String]) throws {
         let command = ["bench"] + arguments + (arguments.contains("--random-model") ? [] : ["--model", Self.model])
