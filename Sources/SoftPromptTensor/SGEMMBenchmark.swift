@@ -36,6 +36,6 @@ public enum SGEMMBenchmark {
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         times.sort()
-        return Result(m: m, n: n, k: k, repeats: times.count, bestSeconds: times[0], medianSeconds: times[times.count / 2])
+        return Result(m: m, n: n, k: k, repeats: times.count, bestSeconds: times[0], medianSeconds: median(times))
     }
 }

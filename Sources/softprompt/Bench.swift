@@ -212,28 +212,23 @@ struct Bench: ParsableCommand {
     /// `benchRank`), and the throughput ratio, `--rounds` times in turn; the median ratio is reported. Perfect
     /// scaling is N.
     private func benchScaling(method: String) throws {
-        var oneSteps: [Double] = [], oneRates: [Double] = [], manySteps: [Double] = [], manyRates: [Double] = []
-        var last: (one: (median: Double, min: Double, tokensPerSecond: Double, isT5: Bool, source: String, inputs: String),
-                   many: (step: Double, tokensPerSecond: Double, rssMB: Any))?
-        for _ in 0..<rounds {  // validate() keeps rounds ≥ 1
-            let one = try measureSteps(method: method, communicator: SingleProcessCommunicator())
-            let many = try measureUnderMPI()
-            oneSteps.append(one.median); oneRates.append(one.tokensPerSecond)
-            manySteps.append(many.step); manyRates.append(many.tokensPerSecond)
-            last = (one, many)
+        var measured: [(one: MeasuredSteps, many: (step: Double, tokensPerSecond: Double, rssMB: Any))] = []
+        for _ in 0..<rounds {
+            measured.append((try measureSteps(method: method, communicator: SingleProcessCommunicator()), try measureUnderMPI()))
         }
-        let (one, many) = last!
         let rates = referenceRates()
-        let scalings = zip(manyRates, oneRates).map { $0 / $1 }
+        let one = measured[0].one, rankRSS = measured[0].many.rssMB  // validate() keeps rounds ≥ 1
+        let scalings = measured.map { $0.many.tokensPerSecond / $0.one.tokensPerSecond }
         let scaling = median(scalings)
-        let oneStep = median(oneSteps), oneRate = median(oneRates), manyStep = median(manySteps), manyRate = median(manyRates)
+        let oneStep = median(measured.map { $0.one.median }), oneRate = median(measured.map { $0.one.tokensPerSecond })
+        let manyStep = median(measured.map { $0.many.step }), manyRate = median(measured.map { $0.many.tokensPerSecond })
         var object: [String: Any] = [
             "benchmark": one.isT5 ? "t5_training_step_scaling" : "training_step_scaling", "model": one.source,
             "method": method, "batch_per_rank": batch, "seq": seq, "prompt": prompt, "inputs": one.inputs,
             "ranks": ranks, "one_rank_step_seconds_median": oneStep, "one_rank_tokens_per_second": oneRate,
             "ranks_step_seconds_median": manyStep, "ranks_tokens_per_second": manyRate, "scaling": scaling,
             "rounds": rounds, "round_scalings": scalings,
-            "one_rank_max_rss_mb": ProcessClock.maxResidentMegabytes(), "rank_max_rss_mb": many.rssMB,
+            "one_rank_max_rss_mb": ProcessClock.maxResidentMegabytes(), "rank_max_rss_mb": rankRSS,
         ]
         object.merge(rates.fields()) { a, _ in a }
         object[one.isT5 ? "target" : "attention_cache"] = one.isT5 ? target as Any : attentionCache
@@ -284,11 +279,13 @@ struct Bench: ParsableCommand {
         }
     }
 
+    /// One method's timed steps: median and fastest step, global tokens/s, and what was timed.
+    typealias MeasuredSteps = (median: Double, min: Double, tokensPerSecond: Double, isT5: Bool, source: String,
+                               inputs: String)
+
     /// Median step time and global tokens/s of `repeats` steps of one method on --batch sequences per rank (after a
     /// warm-up).
-    private func measureSteps(method name: String, communicator: any Communicator) throws
-        -> (median: Double, min: Double, tokensPerSecond: Double, isT5: Bool, source: String, inputs: String)
-    {
+    private func measureSteps(method name: String, communicator: any Communicator) throws -> MeasuredSteps {
         let made = try makeBenchTrainers(methods: name, communicator: communicator, perRank: batch)
         let (runs, tokens) = try timedTrainingSteps(made.trainers)
         let times = runs[0]
@@ -322,11 +319,6 @@ struct Bench: ParsableCommand {
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         return times.sorted()
-    }
-
-    private func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
     }
 
     /// What the BERT encoder keeps of its attention for the backward, as the JSON reports it.
@@ -363,26 +355,24 @@ struct Bench: ParsableCommand {
         let times = try timedSteps(step)
         let rates = referenceRates()
         forwardTimes.removeFirst()
-        forwardTimes.sort()
-        let median = times[times.count / 2], best = times[0]
-        let forwardMedian = forwardTimes[forwardTimes.count / 2]
+        let stepMedian = median(times), best = times[0], forwardMedian = median(forwardTimes)
         let tokens = Double(batch * length)
         // Model FLOPs (what PyTorch executes too) and the fewer the encoder runs (`StepFLOPs`).
         let flops = StepFLOPs(config: c, batch: batch, prompt: prompt, seq: seq,
                               recomputes: !keepAttentionProbabilities)
-        let gflops = flops.model / median / 1e9, executedGFLOPS = flops.executed / median / 1e9
+        let gflops = flops.model / stepMedian / 1e9, executedGFLOPS = flops.executed / stepMedian / 1e9
         let rssMB = ProcessClock.maxResidentMegabytes()
         try report([
             "benchmark": "prompt_tuning_step", "attention_cache": attentionCache, "last_layer_prompt_rows": "skipped",
             "executed_gflops": executedGFLOPS, "model": directory.url.path, "batch": batch, "seq": seq,
             "prompt": prompt, "threads": threads, "blas_core": BLAS.coreName, "row_kernels": RowKernels.familyName,
-            "repeats": repeats, "step_seconds_min": best, "step_seconds_median": median, "tokens_per_second": tokens / median,
+            "repeats": repeats, "step_seconds_min": best, "step_seconds_median": stepMedian, "tokens_per_second": tokens / stepMedian,
             "gflops": gflops, "max_rss_mb": rssMB, "startup_seconds": startup, "flops_per_token": flops.perToken,
             "forward_seconds_median": forwardMedian,
         ].merging(rates.fields(achieved: gflops)) { a, _ in a }, text: String(format: """
             step (B=%d, T=%d+%d, %d thread): min %.3f s, median %.3f s (forward %.3f s), %.0f tokens/s
             %.1f GFLOP/s achieved (%.1f executed), %@; peak RSS %.0f MB; start-up %.2f s
-            """, batch, prompt, seq, threads, best, median, forwardMedian, tokens / median, gflops, executedGFLOPS,
+            """, batch, prompt, seq, threads, best, stepMedian, forwardMedian, tokens / stepMedian, gflops, executedGFLOPS,
                                    rates.text(achieved: gflops), rssMB, startup))
     }
 

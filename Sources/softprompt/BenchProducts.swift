@@ -136,17 +136,17 @@ extension Bench {
         }
         times.sort()
         let rates = referenceRates()
-        let median = times[times.count / 2], best = times[0]
-        let gflops = flops.model / median / 1e9
+        let productsMedian = median(times), best = times[0]
+        let gflops = flops.model / productsMedian / 1e9
         try report([
             "benchmark": "prompt_tuning_step_products_only", "attention_cache": attentionCache, "model": directory.url.path,
             "batch": batch, "seq": seq, "prompt": prompt, "threads": threads, "blas_core": BLAS.coreName,
-            "repeats": repeats, "products_seconds_min": best, "products_seconds_median": median,
-            "gflops": gflops, "executed_gflops": flops.executed / median / 1e9,
+            "repeats": repeats, "products_seconds_min": best, "products_seconds_median": productsMedian,
+            "gflops": gflops, "executed_gflops": flops.executed / productsMedian / 1e9,
         ].merging(rates.fields(achieved: gflops, mfuKey: "mfu_ceiling")) { a, _ in a }, text: String(format: """
             matrix products alone (B=%d, T=%d+%d, %d thread): min %.3f s, median %.3f s
             the step's model FLOPs in that time: %.1f GFLOP/s (%.1f executed), %@
-            """, batch, prompt, seq, threads, best, median, gflops, flops.executed / median / 1e9,
+            """, batch, prompt, seq, threads, best, productsMedian, gflops, flops.executed / productsMedian / 1e9,
                                    rates.text(achieved: gflops, mfuName: "MFU ceiling")))
     }
 }

@@ -44,21 +44,21 @@ extension Bench {
         let times = try timedSteps(step)
         let rates = referenceRates()
         forwardTimes.removeFirst()  // the warm-up's
-        let median = times[times.count / 2], gflops = flops / median / 1e9
-        let forwardMedian = forwardTimes.sorted()[forwardTimes.count / 2]
+        let stepMedian = median(times), gflops = flops / stepMedian / 1e9
+        let forwardMedian = median(forwardTimes)
         let rss = ProcessClock.maxResidentMegabytes()
         try report([
             "benchmark": "t5_prompt_tuning_step", "model": source, "batch": batch, "seq": seq, "prompt": prompt,
             "target": target, "threads": threads, "blas_core": BLAS.coreName, "repeats": repeats,
             "flops_per_step": flops, "startup_seconds": startup,
-            "step_seconds_min": times[0], "step_seconds_median": median, "forward_seconds_median": forwardMedian,
-            "tokens_per_second": Double(positions) / median, "gflops": gflops, "max_rss_mb": rss,
+            "step_seconds_min": times[0], "step_seconds_median": stepMedian, "forward_seconds_median": forwardMedian,
+            "tokens_per_second": Double(positions) / stepMedian, "gflops": gflops, "max_rss_mb": rss,
         ].merging(rates.fields(achieved: gflops)) { a, _ in a }, text: String(format: """
             T5 %@: B=%d, encoder %d+%d, decoder %d, %d thread; %.1f GFLOP per step
             model step: min %.3f s, median %.3f s (forward %.3f s), %.0f tokens/s, %.1f GFLOP/s
             %@; peak RSS %.0f MB; start-up %.2f s
-            """, source, batch, prompt, seq, target, threads, flops / 1e9, times[0], median, forwardMedian,
-                        Double(positions) / median, gflops, rates.text(achieved: gflops), rss, startup))
+            """, source, batch, prompt, seq, target, threads, flops / 1e9, times[0], stepMedian, forwardMedian,
+                        Double(positions) / stepMedian, gflops, rates.text(achieved: gflops), rss, startup))
     }
 
     /// FLOPs of one T5 step (the `--help` formula): 4 per weight per token that a matrix is applied to (forward 2,
