@@ -169,7 +169,7 @@ struct Bench: ParsableCommand {
     private func benchTrainingSteps(methods list: String) throws {
         let made = try makeBenchTrainers(methods: list, communicator: SingleProcessCommunicator(), perRank: batch)
         let startup = ProcessClock.secondsSinceProcessStart()
-        let (times, tokens) = try timedTrainingSteps(made.trainers)
+        let (times, tokens, _) = try timedTrainingSteps(made.trainers)
         let rates = referenceRates()
         var results: [[String: Any]] = []
         var lines: [String] = []
@@ -210,9 +210,10 @@ struct Bench: ParsableCommand {
 
     /// `--ranks N`: the 1-rank step here, then the same under `mpirun -np N` (this command again, see
     /// `benchRank`), and the throughput ratio, `--rounds` times in turn; the median ratio is reported. Perfect
-    /// scaling is N.
+    /// scaling is N. What N ranks lose is split, per step, into each rank computing slower than one rank alone and
+    /// each rank's seconds in the gradient exchange, which are mostly waiting for the slower rank.
     private func benchScaling(method: String) throws {
-        var measured: [(one: MeasuredSteps, many: (step: Double, tokensPerSecond: Double, rssMB: Any))] = []
+        var measured: [(one: MeasuredSteps, many: RanksMeasurement)] = []
         for _ in 0..<rounds {
             measured.append((try measureSteps(method: method, communicator: SingleProcessCommunicator()), try measureUnderMPI()))
         }
@@ -222,27 +223,43 @@ struct Bench: ParsableCommand {
         let scaling = median(scalings)
         let oneStep = median(measured.map { $0.one.median }), oneRate = median(measured.map { $0.one.tokensPerSecond })
         let manyStep = median(measured.map { $0.many.step }), manyRate = median(measured.map { $0.many.tokensPerSecond })
+        // Means over the rounds (each has --repeats steps), so that computing + waiting is the mean step.
+        let alone = measured.map(\.one.meanComputing).reduce(0, +) / Double(rounds)
+        let computing = (0..<ranks).map { r in measured.map { $0.many.stepMeans[r] - $0.many.waitingMeans[r] }.reduce(0, +) / Double(rounds) }
+        let waiting = (0..<ranks).map { r in measured.map { $0.many.waitingMeans[r] }.reduce(0, +) / Double(rounds) }
+        let slowdown = computing.reduce(0, +) / Double(ranks) / alone
         var object: [String: Any] = [
             "benchmark": one.isT5 ? "t5_training_step_scaling" : "training_step_scaling", "model": one.source,
             "method": method, "batch_per_rank": batch, "seq": seq, "prompt": prompt, "inputs": one.inputs,
             "ranks": ranks, "one_rank_step_seconds_median": oneStep, "one_rank_tokens_per_second": oneRate,
             "ranks_step_seconds_median": manyStep, "ranks_tokens_per_second": manyRate, "scaling": scaling,
             "rounds": rounds, "round_scalings": scalings,
+            "one_rank_computing_seconds_mean": alone, "rank_computing_seconds_mean": computing,
+            "rank_waiting_seconds_mean": waiting, "computing_slowdown": slowdown,
             "one_rank_max_rss_mb": ProcessClock.maxResidentMegabytes(), "rank_max_rss_mb": rankRSS,
         ]
         object.merge(rates.fields()) { a, _ in a }
         object[one.isT5 ? "target" : "attention_cache"] = one.isT5 ? target as Any : attentionCache
+        let list = { (values: [Double]) in values.map { String(format: "%.3f", $0) }.joined(separator: ", ") }
         var text = String(format: "%@ on %@: 1 rank %.3f s/step, %.0f tokens/s; %d ranks %.3f s/step, %.0f tokens/s → scaling %.2f× (ideal %d×)",
                           method, one.inputs, oneStep, oneRate, ranks, manyStep, manyRate, scaling, ranks)
+        text += "\nmean step of each rank: computing " + list(computing) + String(format: " s (1 rank alone %.3f s, ×%.3f)", alone, slowdown)
+            + ", in the gradient exchange (mostly waiting for the slower rank) " + list(waiting) + " s"
         if scalings.count > 1 {
-            text += "\nmedian of \(scalings.count) alternated rounds: " + scalings.map { String(format: "%.3f", $0) }.joined(separator: ", ")
+            text += "\nmedian of \(scalings.count) alternated rounds: " + list(scalings)
         }
         try report(object, text: text)
     }
 
-    /// This command again under `mpirun -np --ranks`, each rank timing its share (`benchRank`): rank 0's median step,
-    /// the job's tokens/s and rank 0's peak RSS.
-    private func measureUnderMPI() throws -> (step: Double, tokensPerSecond: Double, rssMB: Any) {
+    /// What `measureUnderMPI` reads back: rank 0's median step, the job's tokens/s, rank 0's peak RSS, and each
+    /// rank's mean step and mean seconds in collectives.
+    struct RanksMeasurement {
+        let step: Double, tokensPerSecond: Double, rssMB: Any
+        let stepMeans: [Double], waitingMeans: [Double]
+    }
+
+    /// This command again under `mpirun -np --ranks`, each rank timing its share (`benchRank`).
+    private func measureUnderMPI() throws -> RanksMeasurement {
         var arguments = Array(CommandLine.arguments.dropFirst())
         arguments.removeAll { $0 == "--json" }
         var plan = LaunchPlan(processes: ranks, program: [Launch.executablePath()] + arguments + ["--json"])
@@ -262,50 +279,72 @@ struct Bench: ParsableCommand {
         let text = output.split(separator: "\n").filter { $0.hasPrefix(prefix) }.map { $0.dropFirst(prefix.count) }.joined(separator: "\n")
         guard process.terminationStatus == 0,
               let many = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-              let manyRate = many["tokens_per_second"] as? Double, let manyStep = many["step_seconds_median"] as? Double
+              let manyRate = many["tokens_per_second"] as? Double, let manyStep = many["step_seconds_median"] as? Double,
+              let stepMeans = many["rank_step_seconds_mean"] as? [Double], let waitingMeans = many["rank_waiting_seconds_mean"] as? [Double],
+              stepMeans.count == ranks, waitingMeans.count == ranks
         else { throw ValidationError("bench under mpirun -np \(ranks) failed (status \(process.terminationStatus)):\n\(output)") }
-        return (manyStep, manyRate, many["max_rss_mb"] ?? NSNull())
+        return RanksMeasurement(step: manyStep, tokensPerSecond: manyRate, rssMB: many["max_rss_mb"] ?? NSNull(),
+                                stepMeans: stepMeans, waitingMeans: waitingMeans)
     }
 
     /// One rank of `--ranks N` (under mpirun): the global batch is N × --batch, each rank its --batch; rank 0
-    /// prints the JSON the parent reads.
+    /// prints the JSON the parent reads, with every rank's mean step and mean seconds in collectives.
     private func benchRank(method: String) throws {
         let communicator = MPICommunicator(runtime: try MPIRuntime.shared())
         defer { try? communicator.runtime.finalize() }
         let result = try measureSteps(method: method, communicator: communicator)
+        var all = [Double](repeating: 0, count: 2 * communicator.size)  // (rank, mean step | mean waiting)
+        try all.withUnsafeMutableBufferPointer { gathered in
+            try [result.mean, result.meanWaiting].withUnsafeBufferPointer { try communicator.runtime.allgather($0, into: gathered) }
+        }
         if communicator.rank == 0 {
             try printJSON(["ranks": communicator.size, "step_seconds_median": result.median, "step_seconds_min": result.min,
-                           "tokens_per_second": result.tokensPerSecond, "max_rss_mb": ProcessClock.maxResidentMegabytes()])
+                           "tokens_per_second": result.tokensPerSecond, "max_rss_mb": ProcessClock.maxResidentMegabytes(),
+                           "rank_step_seconds_mean": stride(from: 0, to: all.count, by: 2).map { all[$0] },
+                           "rank_waiting_seconds_mean": stride(from: 1, to: all.count, by: 2).map { all[$0] }])
         }
     }
 
-    /// One method's timed steps: median and fastest step, global tokens/s, and what was timed.
-    typealias MeasuredSteps = (median: Double, min: Double, tokensPerSecond: Double, isT5: Bool, source: String,
-                               inputs: String)
+    /// One method's timed steps: median, fastest and mean step, the mean seconds of each step spent in collectives
+    /// (exchanging the gradient and waiting there for slower ranks), global tokens/s, and what was timed.
+    struct MeasuredSteps {
+        let median: Double, min: Double, mean: Double, meanWaiting: Double, tokensPerSecond: Double
+        let isT5: Bool, source: String, inputs: String
+        /// Mean seconds per step spent computing rather than in collectives.
+        var meanComputing: Double { mean - meanWaiting }
+    }
 
     /// Median step time and global tokens/s of `repeats` steps of one method on --batch sequences per rank (after a
     /// warm-up).
     private func measureSteps(method name: String, communicator: any Communicator) throws -> MeasuredSteps {
-        let made = try makeBenchTrainers(methods: name, communicator: communicator, perRank: batch)
-        let (runs, tokens) = try timedTrainingSteps(made.trainers)
-        let times = runs[0]
-        return (median(times), times.min() ?? 0, Double(tokens[0]) / times.reduce(0, +), made.isT5, made.source, made.inputs)
+        let timed = TimedCommunicator(communicator)
+        let made = try makeBenchTrainers(methods: name, communicator: timed, perRank: batch)
+        let (runs, tokens, waits) = try timedTrainingSteps(made.trainers, collectives: timed)
+        let times = runs[0], total = times.reduce(0, +)
+        return MeasuredSteps(median: median(times), min: times.min() ?? 0, mean: total / Double(times.count),
+                             meanWaiting: waits[0].reduce(0, +) / Double(times.count),
+                             tokensPerSecond: Double(tokens[0]) / total, isT5: made.isT5, source: made.source,
+                             inputs: made.inputs)
     }
 
     /// One warm-up step of each trainer (it allocates the activation arenas), then --repeats rounds of one step
     /// each, interleaved so that machine noise falls on all of them alike: per trainer its step seconds (in
-    /// order) and the positions its timed steps computed.
-    private func timedTrainingSteps(_ trainers: [BenchTrainer]) throws -> (times: [[Double]], tokens: [Int]) {
+    /// order), the positions its timed steps computed and, given the trainers' `collectives`, each step's seconds
+    /// in them.
+    private func timedTrainingSteps(_ trainers: [BenchTrainer], collectives: TimedCommunicator? = nil) throws
+        -> (times: [[Double]], tokens: [Int], waits: [[Double]]) {
         var times = [[Double]](repeating: [], count: trainers.count), tokens = [Int](repeating: 0, count: trainers.count)
+        var waits = times
         for trainer in trainers { _ = try trainer.step() }
         for _ in 0..<repeats {
             for (index, trainer) in trainers.enumerated() {
-                let start = DispatchTime.now().uptimeNanoseconds
+                let start = DispatchTime.now().uptimeNanoseconds, waited = collectives?.seconds ?? 0
                 tokens[index] += try trainer.step().tokens
                 times[index].append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                waits[index].append((collectives?.seconds ?? 0) - waited)
             }
         }
-        return (times, tokens)
+        return (times, tokens, waits)
     }
 
     /// One warm-up call of `step` (it allocates the activation arenas), then --repeats timed calls: their

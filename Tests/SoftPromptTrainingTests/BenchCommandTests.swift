@@ -89,6 +89,13 @@ struct BenchCommandTests {
         let two = try #require(scaling["ranks_tokens_per_second"] as? Double)
         #expect(abs((scaling["scaling"] as? Double ?? 0) - two / one) < 1e-12)
         #expect((scaling["rank_max_rss_mb"] as? Double ?? 0) > 0)
+        // What the ranks lose, split per rank into computing and time in the gradient exchange.
+        let computing = try #require(scaling["rank_computing_seconds_mean"] as? [Double])
+        let waiting = try #require(scaling["rank_waiting_seconds_mean"] as? [Double])
+        let alone = try #require(scaling["one_rank_computing_seconds_mean"] as? Double)
+        #expect(computing.count == 2 && computing.allSatisfy { $0 > 0 } && alone > 0)
+        #expect(waiting.count == 2 && waiting.allSatisfy { $0 >= 0 && $0 < computing[0] })
+        #expect(abs((scaling["computing_slowdown"] as? Double ?? 0) - (computing[0] + computing[1]) / 2 / alone) < 1e-12)
     }
 
     @Test func alternatedRoundsReportTheMedianOfTheirScalings() throws {
