@@ -54,6 +54,13 @@ enum ProcessStart {
         setenv("SOFTPROMPT_BLAS", library.rawValue, 1)
     }
 
+    /// Whether the command of `arguments` may compute matrix products, or start ranks that do, and so needs its
+    /// BLAS chosen: `inspect` and `data` read files only, and skip loading MKL (10–200 ms).
+    static func computesProducts(_ arguments: [String]) -> Bool {
+        guard let command = arguments.first else { return false }
+        return !["inspect", "data", "help", "--help", "-h"].contains(command)
+    }
+
     /// One BLAS thread per process: ranks are the parallelism. Subnormals flushed (see FloatingPointEnvironment).
     /// Standard output line-buffered, so progress lines reach a log file or a pipe as they are printed rather
     /// than when a 4 KiB buffer fills (or at exit).

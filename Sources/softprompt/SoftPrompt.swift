@@ -19,8 +19,9 @@ struct SoftPrompt: ParsableCommand {
         ProcessStart.selectFastBLASKernels()
         ProcessStart.configure()
         do {
-            try ProcessStart.selectBLAS()
-            main(try Recipe.expand(Array(CommandLine.arguments.dropFirst())))
+            let arguments = try Recipe.expand(Array(CommandLine.arguments.dropFirst()))
+            if ProcessStart.computesProducts(arguments) { try ProcessStart.selectBLAS() }
+            main(arguments)
         } catch {
             exit(withError: error)
         }

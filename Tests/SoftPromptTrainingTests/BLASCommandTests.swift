@@ -38,6 +38,15 @@ struct BLASCommandTests {
         #expect(error2.contains("cannot load \(notALibrary.path)"))
     }
 
+    @Test func commandsThatComputeNoProductsNeverLoadABLAS() throws {
+        let broken = ["SOFTPROMPT_BLAS": "mkl", "SOFTPROMPT_MKL_LIBRARY": "/nonexistent/libmkl_rt.so.2"]
+        let (status, output, error) = try T5CommandTests.capture(["inspect", "--model", BenchCommandTests.model], environment: broken)
+        #expect(status == 0, "inspect reads files only, so the MKL it cannot load does not stop it: \(error)")
+        #expect(output.contains("hidden"))
+        let (benchStatus, _, _) = try T5CommandTests.capture(Self.sgemm, environment: broken)
+        #expect(benchStatus != 0, "bench computes products, so the same setting stops it")
+    }
+
     @Test func openblasServesWhenAskedAndReportsItself() throws {
         let report = try T5CommandTests.json(Self.sgemm, environment: ["SOFTPROMPT_BLAS": "openblas"])
         #expect((report["blas"] as? String)?.hasPrefix("OpenBLAS ") == true)
