@@ -58,7 +58,7 @@ struct Bench: ParsableCommand {
     @Option(help: "The task of --data.")
     var task = "sst2"
 
-    @Option(help: "With one --method: also time the step on N ranks under mpirun (each rank --batch sequences, the global batch N × --batch) and report the throughput scaling over 1 rank (BERT or T5).")
+    @Option(help: "With one --method: also time the step on N ranks under mpirun (each rank --batch sequences, the global batch N × --batch) and report the throughput scaling over 1 rank (BERT or T5), split per rank into computing and waiting in the gradient exchange.")
     var ranks = 1
 
     @Option(help: "With --ranks: alternate the 1-rank and the N-rank measurement this many times and report the median of the rounds' scalings, so that this machine's drift falls on both.")
@@ -76,11 +76,14 @@ struct Bench: ParsableCommand {
     @Flag(help: "BERT: time only the step's matrix products, with its shapes and skips and nothing between them: the floor this BLAS puts under the step, and so the highest MFU it allows.")
     var productsOnly = false
 
-    @Flag(help: "Only measure one-thread sgemm GFLOP/s.")
+    @Flag(help: "Only measure one-thread sgemm GFLOP/s. With --ranks N: lockstep sgemm on N ranks against 1 (steps of --step-products calls, each ended by a barrier), the scaling this machine allows any synchronous data-parallel step.")
     var sgemm = false
 
     @Option(help: "Matrix sizes M,N,K for the sgemm measurement (C[M,N] = A[M,K]·B[N,K]ᵀ).")
     var shape = "1024,1024,1024"
+
+    @Option(help: "With --sgemm --ranks N: the sgemm calls of --shape in one lockstep step (each step ends with a barrier).")
+    var stepProducts = 100
 
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
@@ -88,7 +91,8 @@ struct Bench: ParsableCommand {
     func validate() throws {
         guard parsedShape != nil else { throw ValidationError("--shape must be three positive integers M,N,K, got \(shape)") }
         for (name, value) in [("--repeats", repeats), ("--batch", batch), ("--seq", seq), ("--threads", threads), ("--ranks", ranks),
-                              ("--target", target), ("--rounds", rounds)] where value < 1 {
+                              ("--target", target), ("--rounds", rounds),
+                              ("--step-products", stepProducts)] where value < 1 {
             throw ValidationError("\(name) must be at least 1")
         }
         guard prompt >= 0 else { throw ValidationError("--prompt must be 0 or more") }
@@ -98,9 +102,10 @@ struct Bench: ParsableCommand {
         if productsOnly && (method != nil || randomModel != nil) {
             throw ValidationError("--products-only replays the BERT encoder step: no --method or --random-model")
         }
-        if method == nil, data != nil || ranks > 1 {
-            throw ValidationError("--data and --ranks time whole training steps: give --method too")
+        if method == nil, data != nil || (ranks > 1 && !sgemm) {
+            throw ValidationError("--data and --ranks time whole training steps: give --method too (or --sgemm with --ranks)")
         }
+        if sgemm && (method != nil || productsOnly) { throw ValidationError("--sgemm times sgemm alone: no --method or --products-only") }
         if rounds > 1 && ranks == 1 { throw ValidationError("--rounds alternates 1 rank with --ranks N: give --ranks too") }
         if ranks > 1, let method, method.contains(",") {
             throw ValidationError("--ranks times one method, got --method \(method)")
@@ -124,8 +129,12 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         guard let (m, n, k) = parsedShape else { return }
-        if LaunchEnvironment.isUnderMPI, let method {
-            try benchRank(method: method)
+        if LaunchEnvironment.isUnderMPI, method != nil || (sgemm && ranks > 1) {
+            try benchRank(m: m, n: n, k: k)
+            return
+        }
+        if sgemm && ranks > 1 {
+            try benchScaling { try measureLockstepSteps(m: m, n: n, k: k, communicator: $0) }
             return
         }
         if sgemm {
@@ -153,7 +162,7 @@ struct Bench: ParsableCommand {
             guard !isT5 else { throw ValidationError("--products-only replays the BERT encoder step; this is a T5 model") }
             try benchProducts()
         } else if let method, ranks > 1 {
-            try benchScaling(method: method)
+            try benchScaling { try measureSteps(method: method, communicator: $0) }
         } else if let method {
             try benchTrainingSteps(methods: method)
         } else if isT5 {
@@ -208,130 +217,11 @@ struct Bench: ParsableCommand {
             .joined(separator: "\n"))
     }
 
-    /// `--ranks N`: the 1-rank step here, then the same under `mpirun -np N` (this command again, see
-    /// `benchRank`), and the throughput ratio, `--rounds` times in turn; the median ratio is reported. Perfect
-    /// scaling is N. What N ranks lose is split, per step, into each rank computing slower than one rank alone and
-    /// each rank's seconds in the gradient exchange, which are mostly waiting for the slower rank.
-    private func benchScaling(method: String) throws {
-        var measured: [(one: MeasuredSteps, many: RanksMeasurement)] = []
-        for _ in 0..<rounds {
-            measured.append((try measureSteps(method: method, communicator: SingleProcessCommunicator()), try measureUnderMPI()))
-        }
-        let rates = referenceRates()
-        let one = measured[0].one, rankRSS = measured[0].many.rssMB  // validate() keeps rounds ≥ 1
-        let scalings = measured.map { $0.many.tokensPerSecond / $0.one.tokensPerSecond }
-        let scaling = median(scalings)
-        let oneStep = median(measured.map { $0.one.median }), oneRate = median(measured.map { $0.one.tokensPerSecond })
-        let manyStep = median(measured.map { $0.many.step }), manyRate = median(measured.map { $0.many.tokensPerSecond })
-        // Means over the rounds (each has --repeats steps), so that computing + waiting is the mean step.
-        let alone = measured.map(\.one.meanComputing).reduce(0, +) / Double(rounds)
-        let computing = (0..<ranks).map { r in measured.map { $0.many.stepMeans[r] - $0.many.waitingMeans[r] }.reduce(0, +) / Double(rounds) }
-        let waiting = (0..<ranks).map { r in measured.map { $0.many.waitingMeans[r] }.reduce(0, +) / Double(rounds) }
-        let slowdown = computing.reduce(0, +) / Double(ranks) / alone
-        var object: [String: Any] = [
-            "benchmark": one.isT5 ? "t5_training_step_scaling" : "training_step_scaling", "model": one.source,
-            "method": method, "batch_per_rank": batch, "seq": seq, "prompt": prompt, "inputs": one.inputs,
-            "ranks": ranks, "one_rank_step_seconds_median": oneStep, "one_rank_tokens_per_second": oneRate,
-            "ranks_step_seconds_median": manyStep, "ranks_tokens_per_second": manyRate, "scaling": scaling,
-            "rounds": rounds, "round_scalings": scalings,
-            "one_rank_computing_seconds_mean": alone, "rank_computing_seconds_mean": computing,
-            "rank_waiting_seconds_mean": waiting, "computing_slowdown": slowdown,
-            "one_rank_max_rss_mb": ProcessClock.maxResidentMegabytes(), "rank_max_rss_mb": rankRSS,
-        ]
-        object.merge(rates.fields()) { a, _ in a }
-        object[one.isT5 ? "target" : "attention_cache"] = one.isT5 ? target as Any : attentionCache
-        let list = { (values: [Double]) in values.map { String(format: "%.3f", $0) }.joined(separator: ", ") }
-        var text = String(format: "%@ on %@: 1 rank %.3f s/step, %.0f tokens/s; %d ranks %.3f s/step, %.0f tokens/s → scaling %.2f× (ideal %d×)",
-                          method, one.inputs, oneStep, oneRate, ranks, manyStep, manyRate, scaling, ranks)
-        text += "\nmean step of each rank: computing " + list(computing) + String(format: " s (1 rank alone %.3f s, ×%.3f)", alone, slowdown)
-            + ", in the gradient exchange (mostly waiting for the slower rank) " + list(waiting) + " s"
-        if scalings.count > 1 {
-            text += "\nmedian of \(scalings.count) alternated rounds: " + list(scalings)
-        }
-        try report(object, text: text)
-    }
-
-    /// What `measureUnderMPI` reads back: rank 0's median step, the job's tokens/s, rank 0's peak RSS, and each
-    /// rank's mean step and mean seconds in collectives.
-    struct RanksMeasurement {
-        let step: Double, tokensPerSecond: Double, rssMB: Any
-        let stepMeans: [Double], waitingMeans: [Double]
-    }
-
-    /// This command again under `mpirun -np --ranks`, each rank timing its share (`benchRank`).
-    private func measureUnderMPI() throws -> RanksMeasurement {
-        var arguments = Array(CommandLine.arguments.dropFirst())
-        arguments.removeAll { $0 == "--json" }
-        var plan = LaunchPlan(processes: ranks, program: [Launch.executablePath()] + arguments + ["--json"])
-        plan.oversubscribe = ranks > ProcessInfo.processInfo.activeProcessorCount
-        plan.bindTo = plan.oversubscribe ? "none" : "core"
-        plan.environment = MPIRunEnvironment.rankVariables()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = plan.arguments(mpirun: "mpirun")
-        process.environment = ProcessInfo.processInfo.environment.merging(MPIRunEnvironment.mpirunVariables()) { _, new in new }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        let prefix = "[1,0]<stdout>:"
-        let text = output.split(separator: "\n").filter { $0.hasPrefix(prefix) }.map { $0.dropFirst(prefix.count) }.joined(separator: "\n")
-        guard process.terminationStatus == 0,
-              let many = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-              let manyRate = many["tokens_per_second"] as? Double, let manyStep = many["step_seconds_median"] as? Double,
-              let stepMeans = many["rank_step_seconds_mean"] as? [Double], let waitingMeans = many["rank_waiting_seconds_mean"] as? [Double],
-              stepMeans.count == ranks, waitingMeans.count == ranks
-        else { throw ValidationError("bench under mpirun -np \(ranks) failed (status \(process.terminationStatus)):\n\(output)") }
-        return RanksMeasurement(step: manyStep, tokensPerSecond: manyRate, rssMB: many["max_rss_mb"] ?? NSNull(),
-                                stepMeans: stepMeans, waitingMeans: waitingMeans)
-    }
-
-    /// One rank of `--ranks N` (under mpirun): the global batch is N × --batch, each rank its --batch; rank 0
-    /// prints the JSON the parent reads, with every rank's mean step and mean seconds in collectives.
-    private func benchRank(method: String) throws {
-        let communicator = MPICommunicator(runtime: try MPIRuntime.shared())
-        defer { try? communicator.runtime.finalize() }
-        let result = try measureSteps(method: method, communicator: communicator)
-        var all = [Double](repeating: 0, count: 2 * communicator.size)  // (rank, mean step | mean waiting)
-        try all.withUnsafeMutableBufferPointer { gathered in
-            try [result.mean, result.meanWaiting].withUnsafeBufferPointer { try communicator.runtime.allgather($0, into: gathered) }
-        }
-        if communicator.rank == 0 {
-            try printJSON(["ranks": communicator.size, "step_seconds_median": result.median, "step_seconds_min": result.min,
-                           "tokens_per_second": result.tokensPerSecond, "max_rss_mb": ProcessClock.maxResidentMegabytes(),
-                           "rank_step_seconds_mean": stride(from: 0, to: all.count, by: 2).map { all[$0] },
-                           "rank_waiting_seconds_mean": stride(from: 1, to: all.count, by: 2).map { all[$0] }])
-        }
-    }
-
-    /// One method's timed steps: median, fastest and mean step, the mean seconds of each step spent in collectives
-    /// (exchanging the gradient and waiting there for slower ranks), global tokens/s, and what was timed.
-    struct MeasuredSteps {
-        let median: Double, min: Double, mean: Double, meanWaiting: Double, tokensPerSecond: Double
-        let isT5: Bool, source: String, inputs: String
-        /// Mean seconds per step spent computing rather than in collectives.
-        var meanComputing: Double { mean - meanWaiting }
-    }
-
-    /// Median step time and global tokens/s of `repeats` steps of one method on --batch sequences per rank (after a
-    /// warm-up).
-    private func measureSteps(method name: String, communicator: any Communicator) throws -> MeasuredSteps {
-        let timed = TimedCommunicator(communicator)
-        let made = try makeBenchTrainers(methods: name, communicator: timed, perRank: batch)
-        let (runs, tokens, waits) = try timedTrainingSteps(made.trainers, collectives: timed)
-        let times = runs[0], total = times.reduce(0, +)
-        return MeasuredSteps(median: median(times), min: times.min() ?? 0, mean: total / Double(times.count),
-                             meanWaiting: waits[0].reduce(0, +) / Double(times.count),
-                             tokensPerSecond: Double(tokens[0]) / total, isT5: made.isT5, source: made.source,
-                             inputs: made.inputs)
-    }
-
     /// One warm-up step of each trainer (it allocates the activation arenas), then --repeats rounds of one step
     /// each, interleaved so that machine noise falls on all of them alike: per trainer its step seconds (in
     /// order), the positions its timed steps computed and, given the trainers' `collectives`, each step's seconds
     /// in them.
-    private func timedTrainingSteps(_ trainers: [BenchTrainer], collectives: TimedCommunicator? = nil) throws
+    func timedTrainingSteps(_ trainers: [BenchTrainer], collectives: TimedCommunicator? = nil) throws
         -> (times: [[Double]], tokens: [Int], waits: [[Double]]) {
         var times = [[Double]](repeating: [], count: trainers.count), tokens = [Int](repeating: 0, count: trainers.count)
         var waits = times

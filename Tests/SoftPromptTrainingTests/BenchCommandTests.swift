@@ -105,9 +105,19 @@ struct BenchCommandTests {
         #expect(scaling["scaling"] as? Double == rounds.sorted()[1])
     }
 
+    /// The ceiling under any synchronous step: sgemm on every rank, a barrier after each step.
+    @Test func lockstepSgemmReportsWhatTheMachineAllowsSynchronousRanks() throws {
+        let scaling = try T5CommandTests.json(["bench", "--sgemm", "--ranks", "2", "--shape", "64,64,64",
+                                               "--step-products", "3", "--repeats", "2", "--json"])
+        #expect(scaling["benchmark"] as? String == "lockstep_sgemm_scaling" && scaling["step_products"] as? Int == 3)
+        let one = try #require(scaling["one_rank_gflops"] as? Double), two = try #require(scaling["ranks_gflops"] as? Double)
+        #expect(one > 0 && abs((scaling["scaling"] as? Double ?? 0) - two / one) < 1e-12)
+        #expect((scaling["rank_waiting_seconds_mean"] as? [Double])?.count == 2)
+    }
+
     /// Refused when the arguments are read (status 64), before any model or data is opened.
     @Test(arguments: [["--ranks", "2"], ["--data", "/nonexistent"], ["--method", "pt,dept", "--ranks", "2"],
-                      ["--method", "pt", "--rounds", "2"],
+                      ["--method", "pt", "--rounds", "2"], ["--sgemm", "--method", "pt"], ["--sgemm", "--rounds", "2"],
                       ["--random-model", "t5-small", "--method", "pt", "--data", "/nonexistent"]])
     func refusesWhatItCannotTime(arguments: [String]) throws {
         let command = ["bench"] + arguments + (arguments.contains("--random-model") ? [] : ["--model", Self.model])
