@@ -54,14 +54,21 @@ final class BertActivations<S: KernelScalar> {
     /// Whether `attention` holds the probabilities (always with dropout) rather than softmax statistics.
     let keepsProbabilities: Bool
 
-    init(config c: BertConfig, batch: Int, length: Int, dropout: Bool, keepsProbabilities: Bool) {
+    /// Whether this arena serves a backward; an inference arena (`forBackward: false`) holds one layer's buffers,
+    /// which every layer overwrites in turn, and none of the backward's.
+    let forBackward: Bool
+
+    init(config c: BertConfig, batch: Int, length: Int, dropout: Bool, keepsProbabilities: Bool, forBackward: Bool = true) {
         precondition(keepsProbabilities || !dropout, "attention dropout needs the probabilities cached")
+        precondition(forBackward || !dropout, "inference runs without dropout")
         self.keepsProbabilities = keepsProbabilities
+        self.forBackward = forBackward
         let rows = batch * length
         self.batch = batch
         self.length = length
         let nd = rows * c.hiddenSize, nf = rows * c.intermediateSize
-        layers = (0..<c.layers).map { _ in
+        let backwardRows = forBackward ? rows : 0
+        layers = (0..<(forBackward ? c.layers : 1)).map { _ in
             let storage = Buffer<S>(batch * c.heads * length * (keepsProbabilities ? length : 2))
             return Layer(q: Buffer(nd), k: Buffer(nd), v: Buffer(nd),
                   attention: keepsProbabilities ? .probabilities(storage.pointer) : .statistics(storage.pointer),
@@ -76,18 +83,18 @@ final class BertActivations<S: KernelScalar> {
         embeddingRstd = Buffer(rows)
         embeddingDropMask = dropout ? Buffer(nd) : nil
         keyMask = Buffer(rows)
-        firstLayerContext = keepsProbabilities ? nil : Buffer(nd)
+        firstLayerContext = keepsProbabilities || !forBackward ? nil : Buffer(nd)
         sequenceLengths = .allocate(capacity: max(batch, 1))
         sequenceLengths.initialize(repeating: 0, count: max(batch, 1))
         stream = Buffer(nd)
         context = Buffer(nd)
         normed = Buffer(nd)
         wide = Buffer(max(nf, 3 * nd))
-        dStream = Buffer(nd)
+        dStream = Buffer(backwardRows * c.hiddenSize)
         dSum = dropout ? Buffer(nd) : nil
         rowCapacity = rows
         width = c.hiddenSize
-        dScores = Buffer(length * length)
+        dScores = Buffer(forBackward ? length * length : 0)
         scoresScratch = Buffer(length * length)
     }
 

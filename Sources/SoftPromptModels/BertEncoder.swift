@@ -35,6 +35,7 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
     private let embeddings: BertEmbeddingWeights<S>
     private let layerWeights: [BertLayerWeights<S>]
     private var activations: BertActivations<S>?
+    private var inferenceActivations: BertActivations<S>?
     private var current: BertRowLayout?
     /// The leading rows per sequence whose last-layer outputs the latest forward skipped (0: none).
     private var currentUnreadPrefix = 0
@@ -89,18 +90,38 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
     public func forward(inputsEmbeds: UnsafePointer<S>, typeIds: UnsafePointer<Int32>,
                         attentionMask: UnsafePointer<Int32>, batch: Int, length: Int,
                         unreadPrefix: Int = 0) throws -> UnsafePointer<S> {
+        try run(inputsEmbeds: inputsEmbeds, typeIds: typeIds, attentionMask: attentionMask, batch: batch,
+                length: length, unreadPrefix: unreadPrefix, inference: false)
+    }
+
+    /// The forward of evaluation and prediction (PyTorch's `model.eval()`): no dropout, whatever `dropout` says,
+    /// and nothing kept for a backward. Its arena holds one layer's buffers, which every layer overwrites in turn,
+    /// so a large evaluation batch costs a sixth of what a training batch of its size does (MiniLM), and the
+    /// training arena keeps its size. Same arguments and result as `forward`; a `backward` must follow a `forward`.
+    @_specialize(exported: true, where S == Float)
+    public func inferenceForward(inputsEmbeds: UnsafePointer<S>, typeIds: UnsafePointer<Int32>,
+                                 attentionMask: UnsafePointer<Int32>, batch: Int, length: Int,
+                                 unreadPrefix: Int = 0) throws -> UnsafePointer<S> {
+        try run(inputsEmbeds: inputsEmbeds, typeIds: typeIds, attentionMask: attentionMask, batch: batch,
+                length: length, unreadPrefix: unreadPrefix, inference: true)
+    }
+
+    @_specialize(exported: true, where S == Float)
+    private func run(inputsEmbeds: UnsafePointer<S>, typeIds: UnsafePointer<Int32>,
+                     attentionMask: UnsafePointer<Int32>, batch: Int, length: Int,
+                     unreadPrefix: Int, inference: Bool) throws -> UnsafePointer<S> {
         guard length <= config.maxPositions else {
             throw BertInputError.sequenceTooLong(length: length, maxPositions: config.maxPositions)
         }
         for i in 0..<batch * length where typeIds[i] < 0 || Int(typeIds[i]) >= config.typeVocabularySize {
             throw BertInputError.tokenTypeOutOfRange(typeIds[i], types: config.typeVocabularySize)
         }
-        let a = arena(batch: batch, length: length)
+        let a = inference ? inferenceArena(batch: batch, length: length) : arena(batch: batch, length: length)
         let layout = BertRowLayout(mask: attentionMask, batch: batch, length: length, allowPacking: packsPrefixMasks,
                                    lengths: a.sequenceLengths)
         let d = config.hiddenSize, f = config.intermediateSize, n = layout.rows
         let eps = S(config.layerNormEps)
-        let drop = dropout?.isActive ?? false
+        let drop = !inference && (dropout?.isActive ?? false)
         // A packed batch draws dropout masks for its rows only; the padded one fills whole buffers, as it always did.
         let probsMaskCount = layout.packed ? layout.probabilityCount(heads: config.heads) : nil
         let hiddenMaskCount = layout.packed ? n * d : nil
@@ -129,7 +150,8 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
             applyDropout(a.stream.pointer, mask: mask, count: n * d, draw: hiddenMaskCount)
         }
 
-        for (index, (w, l)) in zip(layerWeights, a.layers).enumerated() {
+        for (index, w) in layerWeights.enumerated() {
+            let l = a.layers[a.forBackward ? index : 0]  // inference: every layer overwrites the one set of buffers
             // Rows past the first `skip` of each sequence compute outputs: all N, or the last layer's N_q.
             let skip = index == layerWeights.count - 1 ? skipped : 0
             let nq = layout.queryRows(skipping: skip)
@@ -187,7 +209,7 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
         }
         // The backward never reads the stream, so the last hidden state can be spread to (B,T,d) in place.
         layout.spreadToPadded(a.stream.pointer, width: d, skipping: skipped)
-        current = layout
+        current = inference ? nil : layout  // an inference forward leaves nothing for a backward
         currentUnreadPrefix = skipped
         return UnsafePointer(a.stream.pointer)
     }
@@ -373,9 +395,25 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
         return a
     }
 
+    /// The arena of `inferenceForward`, grown like `arena` but for one layer, without dropout or backward buffers.
+    private func inferenceArena(batch: Int, length: Int) -> BertActivations<S> {
+        if let a = inferenceActivations, a.batch >= batch, a.length >= length { return a }
+        let old = inferenceActivations
+        inferenceActivations = nil  // free the old arena before the new one is allocated
+        let a = BertActivations<S>(config: config, batch: max(batch, old?.batch ?? 0), length: max(length, old?.length ?? 0),
+                                   dropout: false, keepsProbabilities: false, forBackward: false)
+        inferenceActivations = a
+        return a
+    }
+
     /// Allocates the activations for batches up to (batch, length) now rather than at the first forward.
     public func reserve(batch: Int, length: Int) {
         _ = arena(batch: batch, length: length)
+    }
+
+    /// The same for `inferenceForward`.
+    public func reserveInference(batch: Int, length: Int) {
+        _ = inferenceArena(batch: batch, length: length)
     }
 
     /// Draws a new mask over the first `count` entries (nil: the whole buffer) from the dropout stream.

@@ -87,15 +87,19 @@ public final class PromptTrainer {
         let d = model.config.hiddenSize, n = method.promptLength
         prompt = Array(repeating: 0, count: n * d)
         dPrompt = prompt
-        let rows = max(options.microBatchSize, options.evalBatchSize) * rowsPerUnit
+        // Training chunks and evaluation chunks share the inputs; the encoder keeps training caches for the
+        // former only (evaluation runs `inferenceForward` in an arena of one layer).
+        let trainingRows = options.microBatchSize * rowsPerUnit, evaluationRows = options.evalBatchSize * rowsPerUnit
+        let rows = max(trainingRows, evaluationRows)
         let longest = min(options.maxLength, max(train.map(\.ids.count).max() ?? 1, dev.map(\.ids.count).max() ?? 1))
         batch = PromptedBatch(batch: rows, promptLength: n, textLength: longest, width: d)
         pooled = Array(repeating: 0, count: rows * d)
         dPooled = pooled
         logits = Array(repeating: 0, count: rows * objective.outputs)
         dLogits = logits
-        dHidden = Array(repeating: 0, count: rows * (n + longest) * d)
-        model.reserve(batch: rows, length: n + longest)
+        dHidden = Array(repeating: 0, count: trainingRows * (n + longest) * d)
+        model.reserve(batch: trainingRows, length: n + longest)
+        if !dev.isEmpty { model.reserveInference(batch: evaluationRows, length: n + longest) }
     }
 
     public var trainableParameters: Int { layout.count }
@@ -304,7 +308,7 @@ public final class PromptTrainer {
         while start < examples.count {
             let chunk = Array(examples[start..<min(start + chunkRows, examples.count)])
             _ = try load(chunk, training: false)
-            let hidden = try batch.forward(model, readsPromptOutputs: false)  // the head pools the text rows
+            let hidden = try batch.forward(model, readsPromptOutputs: false, inference: true)  // the head pools the text rows
             theta.withUnsafeBufferPointer { th in
                 head.forward(theta: th.baseAddress!, hidden: hidden, poolMask: poolMask, batch: chunk.count,
                              length: batch.length, pooled: &pooled, logits: &logits)

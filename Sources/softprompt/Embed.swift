@@ -41,7 +41,7 @@ struct Embed: ParsableCommand {
         let input = PromptedBatch<Float>(batch: 1, promptLength: 0, textLength: length, width: d)
         let mask = [Int32](repeating: 1, count: length)
         try input.fill(prompt: [], ids: encoding.ids, typeIds: encoding.typeIds, attentionMask: mask, embedding: encoder)
-        let hidden = try input.forward(encoder)
+        let hidden = try input.forward(encoder, inference: true)
         var embedding = [Float](repeating: 0, count: d)
         meanPoolForward(out: &embedding, inp: hidden, mask: mask, batch: 1, length: length, width: d)
 

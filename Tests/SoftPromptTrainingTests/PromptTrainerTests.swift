@@ -45,8 +45,9 @@ enum TinySetup {
     }
 
     /// A single-rank trainer of PT (n = 4) on the toy task, θ initialised.
-    static func initializedTrainer(options: TrainingOptions, train: Int, dev: Int) throws -> PromptTrainer {
-        let model = try BertModel(directory: ModelDirectory(modelDirectory))
+    static func initializedTrainer(options: TrainingOptions, train: Int, dev: Int,
+                                   model: BertModel? = nil) throws -> PromptTrainer {
+        let model = try model ?? BertModel(directory: ModelDirectory(modelDirectory))
         let trainer = PromptTrainer(model: model, method: PromptTuning(promptLength: 4, width: 32), classes: 2,
                                     communicator: SingleProcessCommunicator(), options: options,
                                     train: examples(train, seed: 1), dev: examples(dev, seed: 2), padId: 0)
@@ -98,6 +99,21 @@ enum TinySetup {
         #expect(Set(epoch) == Set(0..<12) && epoch.count == 12)
         let next = (2..<4).flatMap { trainer.globalBatch($0) }
         #expect(Set(next) == Set(0..<12) && next != epoch)
+    }
+
+    /// Evaluation runs in eval mode, as PyTorch's `model.eval()`: with backbone dropout on, the dev outputs are
+    /// the dropout-free ones, and evaluating draws nothing from the dropout stream.
+    @Test func evaluationRunsWithoutBackboneDropout() throws {
+        let plain = try TinySetup.initializedTrainer(options: TinySetup.options, train: 12, dev: 24)
+        let model = try BertModel(directory: ModelDirectory(TinySetup.modelDirectory))
+        let stream = RandomStream(seed: 11)
+        model.dropout = BackboneDropout(hidden: 0.5, attention: 0.5, random: stream)
+        let dropping = try TinySetup.initializedTrainer(options: TinySetup.options, train: 12, dev: 24, model: model)
+        let dev = TinySetup.examples(24, seed: 2)
+        #expect(try dropping.localOutputs(for: dev) == plain.localOutputs(for: dev))
+        #expect(model.dropout?.random == stream)
+        _ = try dropping.trainStep()
+        #expect(model.dropout?.random != stream, "training steps still drop")
     }
 
     @Test func tinyModelLearnsTheToyTask() throws {
