@@ -95,9 +95,10 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
     }
 
     /// The forward of evaluation and prediction (PyTorch's `model.eval()`): no dropout, whatever `dropout` says,
-    /// and nothing kept for a backward. Its arena holds one layer's buffers, which every layer overwrites in turn,
-    /// so a large evaluation batch costs a sixth of what a training batch of its size does (MiniLM), and the
-    /// training arena keeps its size. Same arguments and result as `forward`; a `backward` must follow a `forward`.
+    /// and nothing kept for a backward. It runs in the training arena when that holds the batch; a larger batch
+    /// gets an arena of one layer's buffers, which every layer overwrites in turn (a sixth of what a training
+    /// arena of its size costs for MiniLM), and the training arena keeps its size. Same arguments and result as
+    /// `forward`; a `backward` must follow a `forward`.
     @_specialize(exported: true, where S == Float)
     public func inferenceForward(inputsEmbeds: UnsafePointer<S>, typeIds: UnsafePointer<Int32>,
                                  attentionMask: UnsafePointer<Int32>, batch: Int, length: Int,
@@ -395,8 +396,11 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
         return a
     }
 
-    /// The arena of `inferenceForward`, grown like `arena` but for one layer, without dropout or backward buffers.
+    /// The arena of `inferenceForward`: the training arena when it holds the batch (its caches are spent once
+    /// the step's backward has run), else one of its own, grown like `arena` but for one layer, without dropout
+    /// or backward buffers.
     private func inferenceArena(batch: Int, length: Int) -> BertActivations<S> {
+        if let a = activations, a.batch >= batch, a.length >= length { return a }
         if let a = inferenceActivations, a.batch >= batch, a.length >= length { return a }
         let old = inferenceActivations
         inferenceActivations = nil  // free the old arena before the new one is allocated
@@ -411,7 +415,7 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
         _ = arena(batch: batch, length: length)
     }
 
-    /// The same for `inferenceForward`.
+    /// The same for `inferenceForward` (nothing when the training arena holds such batches).
     public func reserveInference(batch: Int, length: Int) {
         _ = inferenceArena(batch: batch, length: length)
     }

@@ -87,8 +87,8 @@ public final class PromptTrainer {
         let d = model.config.hiddenSize, n = method.promptLength
         prompt = Array(repeating: 0, count: n * d)
         dPrompt = prompt
-        // Training chunks and evaluation chunks share the inputs; the encoder keeps training caches for the
-        // former only (evaluation runs `inferenceForward` in an arena of one layer).
+        // Training chunks and evaluation chunks share the inputs; evaluation runs `inferenceForward`, in the
+        // training arena or, for larger chunks, in an arena of one layer.
         let trainingRows = options.microBatchSize * rowsPerUnit, evaluationRows = options.evalBatchSize * rowsPerUnit
         let rows = max(trainingRows, evaluationRows)
         let longest = min(options.maxLength, max(train.map(\.ids.count).max() ?? 1, dev.map(\.ids.count).max() ?? 1))

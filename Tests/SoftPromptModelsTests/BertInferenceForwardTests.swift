@@ -44,14 +44,19 @@ import Testing
         #expect(try hidden(model, inference: false, inputs: inputs(model)) != plain, "training still drops")
     }
 
-    /// A larger evaluation batch gets its own one-layer arena; the training arena keeps its size and its use.
+    /// An evaluation batch the training arena holds runs there; a larger one gets an arena of its own, and the
+    /// training arena keeps its size and its use.
     @Test func aLargerInferenceBatchLeavesTheTrainingArenaAlone() throws {
         let model = try BertEncoder<Float>(directory: tinyBert)
         let (t, d) = (Batch.length, model.config.hiddenSize)
         model.reserve(batch: 1, length: t)
         #expect(model.arenaAllocations == 1)
-        _ = try hidden(model, inference: true, inputs: inputs(model))
+        let inferred = try hidden(model, inference: true, inputs: inputs(model))
         #expect(model.arenaAllocations == 1)
+        let roomy = try BertEncoder<Float>(directory: tinyBert)
+        roomy.reserve(batch: Batch.batch, length: t)
+        #expect(try hidden(roomy, inference: true, inputs: inputs(roomy)) == inferred, "in the training arena")
+        #expect(roomy.arenaAllocations == 1)
 
         // Training on one sequence after it gives what a fresh model gives.
         func trainingStep(_ model: BertEncoder<Float>) throws -> [UInt32] {
