@@ -86,31 +86,16 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
     /// without dropout then computes the last layer's query, attention output and feed-forward for the other rows
     /// only, forward and backward: keys and values still come from every row, so those outputs are unchanged.
     /// The skipped rows' last hidden state is unspecified (0 when skipped); `backward` ignores dLastHidden there.
+    ///
+    /// `inference`: the forward of evaluation and prediction (PyTorch's `model.eval()`): no dropout, whatever
+    /// `dropout` says, and nothing kept for a backward, which must then follow another forward. It runs in the
+    /// training arena when that holds the batch; a larger batch gets an arena of one layer's buffers, which every
+    /// layer overwrites in turn (about a quarter of what a training arena of its size costs for MiniLM), and the
+    /// training arena keeps its size.
     @_specialize(exported: true, where S == Float)
     public func forward(inputsEmbeds: UnsafePointer<S>, typeIds: UnsafePointer<Int32>,
                         attentionMask: UnsafePointer<Int32>, batch: Int, length: Int,
-                        unreadPrefix: Int = 0) throws -> UnsafePointer<S> {
-        try run(inputsEmbeds: inputsEmbeds, typeIds: typeIds, attentionMask: attentionMask, batch: batch,
-                length: length, unreadPrefix: unreadPrefix, inference: false)
-    }
-
-    /// The forward of evaluation and prediction (PyTorch's `model.eval()`): no dropout, whatever `dropout` says,
-    /// and nothing kept for a backward. It runs in the training arena when that holds the batch; a larger batch
-    /// gets an arena of one layer's buffers, which every layer overwrites in turn (a sixth of what a training
-    /// arena of its size costs for MiniLM), and the training arena keeps its size. Same arguments and result as
-    /// `forward`; a `backward` must follow a `forward`.
-    @_specialize(exported: true, where S == Float)
-    public func inferenceForward(inputsEmbeds: UnsafePointer<S>, typeIds: UnsafePointer<Int32>,
-                                 attentionMask: UnsafePointer<Int32>, batch: Int, length: Int,
-                                 unreadPrefix: Int = 0) throws -> UnsafePointer<S> {
-        try run(inputsEmbeds: inputsEmbeds, typeIds: typeIds, attentionMask: attentionMask, batch: batch,
-                length: length, unreadPrefix: unreadPrefix, inference: true)
-    }
-
-    @_specialize(exported: true, where S == Float)
-    private func run(inputsEmbeds: UnsafePointer<S>, typeIds: UnsafePointer<Int32>,
-                     attentionMask: UnsafePointer<Int32>, batch: Int, length: Int,
-                     unreadPrefix: Int, inference: Bool) throws -> UnsafePointer<S> {
+                        unreadPrefix: Int = 0, inference: Bool = false) throws -> UnsafePointer<S> {
         guard length <= config.maxPositions else {
             throw BertInputError.sequenceTooLong(length: length, maxPositions: config.maxPositions)
         }
@@ -396,7 +381,7 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
         return a
     }
 
-    /// The arena of `inferenceForward`: the training arena when it holds the batch (its caches are spent once
+    /// The arena of an inference forward: the training arena when it holds the batch (its caches are spent once
     /// the step's backward has run), else one of its own, grown like `arena` but for one layer, without dropout
     /// or backward buffers.
     private func inferenceArena(batch: Int, length: Int) -> BertActivations<S> {
@@ -415,7 +400,7 @@ public final class BertEncoder<S: KernelScalar>: @unchecked Sendable {
         _ = arena(batch: batch, length: length)
     }
 
-    /// The same for `inferenceForward` (nothing when the training arena holds such batches).
+    /// The same for inference forwards (nothing when the training arena holds such batches).
     public func reserveInference(batch: Int, length: Int) {
         _ = inferenceArena(batch: batch, length: length)
     }

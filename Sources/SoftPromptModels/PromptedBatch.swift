@@ -72,18 +72,14 @@ public final class PromptedBatch<S: KernelScalar>: @unchecked Sendable {
     /// the text rows (`readsPromptOutputs: false`: a head pooling the text) lets the encoder skip the last layer's
     /// work for the prompt rows (`BertEncoder.forward(unreadPrefix:)`); their hidden state is then unspecified
     /// and the backward ignores their gradient. `inference`: evaluation or prediction, no backward to follow
-    /// (`BertEncoder.inferenceForward`: no dropout, no training caches).
+    /// (`BertEncoder.forward(inference:)`: no dropout, no training caches).
     @_specialize(exported: true, where S == Float)
     public func forward(_ model: BertEncoder<S>, readsPromptOutputs: Bool = true, inference: Bool = false) throws -> UnsafePointer<S> {
         try typeIds.withUnsafeBufferPointer { types in
             try attentionMask.withUnsafeBufferPointer { mask in
-                let unread = readsPromptOutputs ? 0 : promptLength
-                return inference
-                    ? try model.inferenceForward(inputsEmbeds: inputsEmbeds, typeIds: types.baseAddress!,
-                                                 attentionMask: mask.baseAddress!, batch: batch, length: length,
-                                                 unreadPrefix: unread)
-                    : try model.forward(inputsEmbeds: inputsEmbeds, typeIds: types.baseAddress!,
-                                        attentionMask: mask.baseAddress!, batch: batch, length: length, unreadPrefix: unread)
+                try model.forward(inputsEmbeds: inputsEmbeds, typeIds: types.baseAddress!,
+                                  attentionMask: mask.baseAddress!, batch: batch, length: length,
+                                  unreadPrefix: readsPromptOutputs ? 0 : promptLength, inference: inference)
             }
         }
     }

@@ -87,7 +87,7 @@ public final class PromptTrainer {
         let d = model.config.hiddenSize, n = method.promptLength
         prompt = Array(repeating: 0, count: n * d)
         dPrompt = prompt
-        // Training chunks and evaluation chunks share the inputs; evaluation runs `inferenceForward`, in the
+        // Training chunks and evaluation chunks share the inputs; evaluation runs an inference forward, in the
         // training arena or, for larger chunks, in an arena of one layer.
         let trainingRows = options.microBatchSize * rowsPerUnit, evaluationRows = options.evalBatchSize * rowsPerUnit
         let rows = max(trainingRows, evaluationRows)

@@ -5,7 +5,7 @@ import SoftPromptTensor
 import SoftPromptTestSupport
 import Testing
 
-/// Evaluation and prediction run `inferenceForward`: the training forward's result, without dropout (PyTorch's
+/// Evaluation and prediction run `forward(inference: true)`: the training forward's result, without dropout (PyTorch's
 /// `model.eval()`), in an arena of its own that keeps nothing for a backward.
 @Suite struct BertInferenceForwardTests {
     let tinyBert = try! ModelDirectory(fixture("tiny-bert"))
@@ -13,11 +13,8 @@ import Testing
 
     func hidden(_ model: BertEncoder<Float>, inference: Bool, inputs: [Float], unreadPrefix: Int = 0) throws -> [UInt32] {
         let (b, t, d) = (Batch.batch, Batch.length, model.config.hiddenSize)
-        let out = inference
-            ? try model.inferenceForward(inputsEmbeds: inputs, typeIds: Batch.typeIds, attentionMask: Batch.prefixMask,
-                                         batch: b, length: t, unreadPrefix: unreadPrefix)
-            : try model.forward(inputsEmbeds: inputs, typeIds: Batch.typeIds, attentionMask: Batch.prefixMask,
-                                batch: b, length: t, unreadPrefix: unreadPrefix)
+        let out = try model.forward(inputsEmbeds: inputs, typeIds: Batch.typeIds, attentionMask: Batch.prefixMask,
+                                    batch: b, length: t, unreadPrefix: unreadPrefix, inference: inference)
         return UnsafeBufferPointer(start: out, count: b * t * d).map(\.bitPattern)
     }
 
