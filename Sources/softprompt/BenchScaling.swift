@@ -60,7 +60,7 @@ extension Bench {
         let unit = sgemm ? "gflops" : "tokens_per_second"
         var object: [String: Any] = [
             "benchmark": sgemm ? "lockstep_sgemm_scaling" : one.isT5 ? "t5_training_step_scaling" : "training_step_scaling",
-            "model": one.source, "inputs": one.inputs, "ranks": ranks,
+            "inputs": one.inputs, "ranks": ranks,
             "one_rank_step_seconds_median": oneStep, "one_rank_" + unit: oneRate,
             "ranks_step_seconds_median": manyStep, "ranks_" + unit: manyRate, "scaling": scaling,
             "rounds": rounds, "round_scalings": scalings,
@@ -71,7 +71,7 @@ extension Bench {
         if sgemm {
             object["step_products"] = stepProducts
         } else {
-            object.merge(["method": method ?? "", "batch_per_rank": batch, "seq": seq, "prompt": prompt]) { a, _ in a }
+            object.merge(["model": one.source, "method": method ?? "", "batch_per_rank": batch, "seq": seq, "prompt": prompt]) { a, _ in a }
             object[one.isT5 ? "target" : "attention_cache"] = one.isT5 ? target as Any : attentionCache
         }
         object.merge(rates.fields()) { a, _ in a }
