@@ -94,7 +94,7 @@ struct BenchCommandTests {
         let waiting = try #require(scaling["rank_waiting_seconds_mean"] as? [Double])
         let alone = try #require(scaling["one_rank_computing_seconds_mean"] as? Double)
         #expect(computing.count == 2 && computing.allSatisfy { $0 > 0 } && alone > 0)
-        #expect(waiting.count == 2 && waiting.allSatisfy { $0 >= 0 && $0 < computing[0] })
+        #expect(waiting.count == 2 && waiting.allSatisfy { $0 >= 0 })
         #expect(abs((scaling["computing_slowdown"] as? Double ?? 0) - (computing[0] + computing[1]) / 2 / alone) < 1e-12)
     }
 
