@@ -6,7 +6,8 @@ import SoftPromptTestSupport
 import Testing
 
 /// Evaluation and prediction run `forward(inference: true)`: the training forward's result, without dropout (PyTorch's
-/// `model.eval()`), in an arena of its own that keeps nothing for a backward.
+/// `model.eval()`), keeping nothing for a backward: in the training arena when it holds the batch, else in one
+/// of its own.
 @Suite struct BertInferenceForwardTests {
     let tinyBert = try! ModelDirectory(fixture("tiny-bert"))
     typealias Batch = BertPackedEncoderTests
