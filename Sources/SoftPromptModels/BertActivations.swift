@@ -67,7 +67,6 @@ final class BertActivations<S: KernelScalar> {
         self.batch = batch
         self.length = length
         let nd = rows * c.hiddenSize, nf = rows * c.intermediateSize
-        let backwardRows = forBackward ? rows : 0
         layers = (0..<(forBackward ? c.layers : 1)).map { _ in
             let storage = Buffer<S>(batch * c.heads * length * (keepsProbabilities ? length : 2))
             return Layer(q: Buffer(nd), k: Buffer(nd), v: Buffer(nd),
@@ -90,7 +89,7 @@ final class BertActivations<S: KernelScalar> {
         context = Buffer(nd)
         normed = Buffer(nd)
         wide = Buffer(max(nf, 3 * nd))
-        dStream = Buffer(backwardRows * c.hiddenSize)
+        dStream = Buffer(forBackward ? nd : 0)
         dSum = dropout ? Buffer(nd) : nil
         rowCapacity = rows
         width = c.hiddenSize

@@ -49,7 +49,7 @@ extension Bench {
         let rates = referenceRates()
         let one = measured[0].one, rankRSS = measured[0].many.rssMB  // validate() keeps rounds ≥ 1
         let scalings = measured.map { $0.many.throughput / $0.one.throughput }
-        let scaling = SoftPromptTensor.median(scalings)
+        let scaling = median(scalings)
         let oneStep = median(measured.map { $0.one.median }), oneRate = median(measured.map { $0.one.throughput })
         let manyStep = median(measured.map { $0.many.step }), manyRate = median(measured.map { $0.many.throughput })
         // Means over the rounds (each has --repeats steps), so that computing + waiting is the mean step.
@@ -152,15 +152,9 @@ extension Bench {
     /// scaling it reaches is what this machine allows any synchronous data-parallel step. Throughput in GFLOP/s
     /// of the whole job.
     func measureLockstepSteps(m: Int, n: Int, k: Int, communicator: any Communicator) throws -> MeasuredSteps {
-        let timed = TimedCommunicator(communicator)
-        let a = Tensor(zeros: [m, k]), b = Tensor(zeros: [n, k]), c = Tensor(zeros: [m, n])
-        var random = RandomStream(seed: 1)
-        random.fillUniform(a.buffer, low: -1, high: 1)
-        random.fillUniform(b.buffer, low: -1, high: 1)
+        let timed = TimedCommunicator(communicator), problem = SGEMMBenchmark.Problem(m: m, n: n, k: k)
         func step() throws {
-            for _ in 0..<stepProducts {
-                gemm(transposeB: true, m: m, n: n, k: k, a: a.pointer, lda: k, b: b.pointer, ldb: k, c: c.pointer, ldc: n)
-            }
+            for _ in 0..<stepProducts { problem.run() }
             try timed.barrier()
         }
         try step()
@@ -171,7 +165,7 @@ extension Bench {
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             waits.append(timed.seconds - waited)
         }
-        let flops = 2 * Double(m) * Double(n) * Double(k) * Double(stepProducts * repeats * communicator.size)
+        let flops = problem.flops * Double(stepProducts * repeats * communicator.size)
         return MeasuredSteps(times: times, waits: waits, units: flops / 1e9, source: "sgemm",
                              inputs: "\(stepProducts) products of \(m)×\(n)×\(k) per rank and step")
     }
