@@ -22,10 +22,8 @@ import time
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
-from peft import PeftModelForFeatureExtraction, PromptTuningConfig, TaskType
-from transformers import BertModel
 
-from peft_baseline import installed_minilm
+from peft_baseline import installed_minilm, prompted_bert
 
 
 def rank_main(rank, size, port, args, results):
@@ -36,17 +34,10 @@ def rank_main(rank, size, port, args, results):
     if size > 1:
         os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
         dist.init_process_group("gloo", rank=rank, world_size=size)
-    base = BertModel.from_pretrained(args.model, add_pooling_layer=False).eval()
-    config = PromptTuningConfig(task_type=TaskType.FEATURE_EXTRACTION, num_virtual_tokens=args.prompt,
-                                token_dim=base.config.hidden_size, num_transformer_submodules=1)
-    model = PeftModelForFeatureExtraction(base, config).eval()
+    model, _, (ids, mask, weights) = prompted_bert(args)  # the step bench/peft_baseline.py times
     if size > 1:
         model = torch.nn.parallel.DistributedDataParallel(model)
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=0.3, weight_decay=1e-5)
-    c = base.config
-    ids = torch.randint(1000, c.vocab_size, (args.batch, args.seq))
-    mask = torch.ones(args.batch, args.seq, dtype=torch.long)
-    weights = torch.randn(args.batch, args.prompt + args.seq, c.hidden_size)
 
     def step():
         optimizer.zero_grad(set_to_none=True)

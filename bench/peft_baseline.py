@@ -134,15 +134,8 @@ def main():
     if args.data:
         sys.exit("--data times a T5's SST-2 batches; for a BERT encoder, bench/peft_sst2.py runs the SST-2 epoch")
 
-    base = BertModel.from_pretrained(args.model, add_pooling_layer=False).eval()
-    config = PromptTuningConfig(task_type=TaskType.FEATURE_EXTRACTION, num_virtual_tokens=args.prompt,
-                                token_dim=base.config.hidden_size, num_transformer_submodules=1)
-    model = PeftModelForFeatureExtraction(base, config).eval()
-    c = base.config
+    model, c, (ids, mask, weights) = prompted_bert(args)
     length = args.prompt + args.seq
-    ids = torch.randint(1000, c.vocab_size, (args.batch, args.seq))
-    mask = torch.ones(args.batch, args.seq, dtype=torch.long)
-    weights = torch.randn(args.batch, length, c.hidden_size)
 
     def step():
         model.zero_grad(set_to_none=True)
@@ -169,6 +162,20 @@ def main():
          f"median {median:.3f} s, {tokens / median:.0f} tokens/s\n"
          f"{gflops:.1f} GFLOP/s achieved, sgemm {reference:.1f} GFLOP/s -> MFU {gflops / reference:.2f}; "
          f"peak RSS {result['max_rss_mb']:.0f} MB; start-up {startup:.2f} s")
+
+
+def prompted_bert(args):
+    """The frozen BERT of --model (eval mode) with a PEFT prompt of --prompt rows, its config, and a synthetic batch
+    of --batch x --seq token ids, their mask and the loss weights R (batch, prompt + seq, d) of L = sum(hidden * R)."""
+    base = BertModel.from_pretrained(args.model, add_pooling_layer=False).eval()
+    config = PromptTuningConfig(task_type=TaskType.FEATURE_EXTRACTION, num_virtual_tokens=args.prompt,
+                                token_dim=base.config.hidden_size, num_transformer_submodules=1)
+    model = PeftModelForFeatureExtraction(base, config).eval()
+    c = base.config
+    ids = torch.randint(1000, c.vocab_size, (args.batch, args.seq))
+    mask = torch.ones(args.batch, args.seq, dtype=torch.long)
+    weights = torch.randn(args.batch, args.prompt + args.seq, c.hidden_size)
+    return model, c, (ids, mask, weights)
 
 
 def is_t5(model):
